@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BeaconSighting,
+  FloorPlan,
+  PosPurchase,
+  PROTOCOL_VERSION,
+  parseTopic,
+  schemaExamples,
+  TOPIC_ROOT,
+  topics,
+} from './index';
+
+describe('schema examples', () => {
+  for (const [name, { schema, example }] of Object.entries(schemaExamples)) {
+    it(`${name} example is valid`, () => {
+      expect(schema.safeParse(example).error).toBeUndefined();
+    });
+  }
+});
+
+describe('topics', () => {
+  it('builds versioned topics and parses them back', () => {
+    const t = topics.beaconSighting('seoul-01', 'scanner-a');
+    expect(t).toBe(`aisle/v${PROTOCOL_VERSION}/seoul-01/ble/scanner-a/sighting`);
+    expect(parseTopic(t)).toEqual({
+      ok: true,
+      topic: { storeId: 'seoul-01', family: 'ble', deviceId: 'scanner-a', kind: 'sighting' },
+    });
+    expect(parseTopic(topics.posPurchase('s', 'pos-1'))).toMatchObject({ ok: true, topic: { family: 'pos' } });
+  });
+
+  it('refuses ids that would break the topic tree', () => {
+    expect(() => topics.beaconSighting('a/b', 'x')).toThrow(/storeId/);
+    expect(() => topics.beaconSighting('a', '#')).toThrow(/deviceId/);
+  });
+
+  it.each([
+    ['too few levels', `${TOPIC_ROOT}/s/ble/x`, /6 levels/],
+    ['other version', 'aisle/v0/s/ble/x/sighting', /root/],
+    ['unknown family', `${TOPIC_ROOT}/s/radio/x/sighting`, /unknown family/],
+    ['wrong kind for family', `${TOPIC_ROOT}/s/ble/x/purchase`, /carries/],
+    ['wildcard device', `${TOPIC_ROOT}/s/ble/+/sighting`, /device id/],
+  ])('rejects %s', (_name, topic, reason) => {
+    const r = parseTopic(topic);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+});
+
+describe('payload rules', () => {
+  const sighting = schemaExamples.BeaconSighting.example;
+
+  it('rejects RSSI outside the radio range and unknown fields', () => {
+    expect(BeaconSighting.safeParse({ ...sighting, rssi: 12 }).success).toBe(false);
+    expect(BeaconSighting.safeParse({ ...sighting, mac: 'aa:bb' }).success).toBe(false);
+  });
+
+  it('rejects a purchase whose total does not add up', () => {
+    const p = schemaExamples.PosPurchase.example;
+    expect(PosPurchase.safeParse({ ...p, total: p.total + 1 }).success).toBe(false);
+  });
+
+  it('rejects a floor plan that places a scanner in an unknown zone', () => {
+    const plan = schemaExamples.FloorPlan.example;
+    const bad = { ...plan, scanners: [{ id: 'scanner-x', zoneId: 'nowhere' }] };
+    const r = FloorPlan.safeParse(bad);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toMatch(/unknown zone "nowhere"/);
+  });
+});

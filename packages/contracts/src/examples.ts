@@ -1,0 +1,136 @@
+import type { z } from 'zod';
+import { Catalog, Product } from './catalog';
+import { BeaconSighting, PosPurchase, ProductInteraction, SensorReading } from './devices';
+import { HelloResult, RecommendationsPush, ScreenHello, StoreOverview, ZoneContext } from './screens';
+import { FloorPlan } from './store';
+import { ApiError, CustomerProfile, PurchaseBatch, PurchaseBatchResult } from './sync';
+
+const ts = 1_764_400_000_000;
+
+const product: Product = {
+  id: 'sku-000001',
+  name: { en: 'Hydrating Cushion Foundation', ko: '수분 쿠션 파운데이션' },
+  category: 'beauty',
+  brand: 'Lumi',
+  price: 32.5,
+  currency: 'USD',
+  attributes: { shade: '21 light', finish: 'dewy' },
+};
+
+const purchase: PosPurchase = {
+  eventId: 'pos-7f3a9c2e',
+  storeId: 'seoul-01',
+  terminalId: 'pos-1',
+  shopperDeviceId: 'shp-4b1e',
+  lines: [{ itemId: 'sku-000001', quantity: 2, unitPrice: 32.5 }],
+  total: 65,
+  currency: 'USD',
+  ts,
+};
+
+/** Every schema of this package, each with one valid example (tests and docs use them). */
+export const schemaExamples = {
+  BeaconSighting: {
+    schema: BeaconSighting,
+    example: {
+      eventId: 'ble-9a8b7c6d',
+      scannerId: 'scanner-beauty',
+      deviceId: 'shp-4b1e',
+      rssi: -61,
+      txPower: -59,
+      ts,
+    },
+  },
+  SensorReading: {
+    schema: SensorReading,
+    example: { eventId: 'env-1c2d3e4f', sensorId: 'door-1', metric: 'footfall_in', value: 3, unit: 'count', ts },
+  },
+  ProductInteraction: {
+    schema: ProductInteraction,
+    example: {
+      eventId: 'shelf-5e6f7a8b',
+      shelfId: 'shelf-beauty-1',
+      zoneId: 'beauty',
+      itemId: 'sku-000001',
+      action: 'picked_up',
+      shopperDeviceId: 'shp-4b1e',
+      ts,
+    },
+  },
+  PosPurchase: { schema: PosPurchase, example: purchase },
+  Product: { schema: Product, example: product },
+  Catalog: { schema: Catalog, example: { items: [product] } },
+  FloorPlan: {
+    schema: FloorPlan,
+    example: {
+      storeId: 'seoul-01',
+      name: 'Aisle Seoul Gangnam',
+      zones: [{ id: 'beauty', name: { en: 'Beauty', ko: '뷰티' }, categories: ['beauty'] }],
+      scanners: [{ id: 'scanner-beauty', zoneId: 'beauty' }],
+      screens: [
+        { id: 'kiosk-1', kind: 'kiosk', zoneId: 'beauty' },
+        { id: 'staff-1', kind: 'staff' },
+      ],
+    },
+  },
+  ScreenHello: { schema: ScreenHello, example: { protocolVersion: 1, screenId: 'kiosk-1', kind: 'kiosk' } },
+  HelloResult: {
+    schema: HelloResult,
+    example: { ok: true, storeId: 'seoul-01', storeName: 'Aisle Seoul Gangnam', zoneId: 'beauty' },
+  },
+  RecommendationsPush: {
+    schema: RecommendationsPush,
+    example: {
+      zoneId: 'beauty',
+      shopper: { ref: '4b1e', dwellMs: 12_000 },
+      items: [
+        {
+          itemId: product.id,
+          name: product.name,
+          category: product.category,
+          brand: product.brand,
+          price: product.price,
+          currency: product.currency,
+          score: 0.82,
+          reason: {
+            code: 'popular_on_your_path',
+            text: { en: 'Popular with shoppers on your path', ko: '같은 동선의 고객에게 인기' },
+          },
+        },
+      ],
+      modelVersion: 'zone-popularity@2026-11-29T04:00:00Z',
+      generatedAt: ts,
+    },
+  },
+  ZoneContext: {
+    schema: ZoneContext,
+    example: { zoneId: 'beauty', name: { en: 'Beauty', ko: '뷰티' }, shoppers: 2, updatedAt: ts },
+  },
+  StoreOverview: {
+    schema: StoreOverview,
+    example: {
+      storeId: 'seoul-01',
+      storeName: 'Aisle Seoul Gangnam',
+      zones: [{ zoneId: 'beauty', name: { en: 'Beauty', ko: '뷰티' }, shoppers: 2 }],
+      updatedAt: ts,
+    },
+  },
+  PurchaseBatch: { schema: PurchaseBatch, example: { storeId: 'seoul-01', purchases: [purchase] } },
+  PurchaseBatchResult: { schema: PurchaseBatchResult, example: { accepted: 1, duplicates: 0 } },
+  CustomerProfile: {
+    schema: CustomerProfile,
+    example: {
+      customerId: 'cus-0001',
+      segment: 'loyal',
+      consent: { personalization: true, location: true },
+      favouriteCategories: ['beauty'],
+      updatedAt: ts,
+    },
+  },
+  ApiError: {
+    schema: ApiError,
+    example: {
+      error: { code: 'invalid_body', message: 'body does not match PurchaseBatch', issues: ['storeId: required'] },
+    },
+  },
+} satisfies Record<string, { schema: z.ZodType; example: unknown }>;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { DeviceId, LocalizedText, StoreId, ZoneId } from './common';
+
+export const ScreenKind = z.enum(['kiosk', 'mirror', 'staff']);
+export type ScreenKind = z.infer<typeof ScreenKind>;
+
+export const Zone = z
+  .object({
+    id: ZoneId,
+    name: LocalizedText,
+    /** Catalog categories shelved in this zone. */
+    categories: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+export type Zone = z.infer<typeof Zone>;
+
+/** The store's floor plan: zones, the scanner in each, and the screens. */
+export const FloorPlan = z
+  .object({
+    storeId: StoreId,
+    name: z.string().min(1),
+    zones: z.array(Zone).min(1),
+    scanners: z.array(z.object({ id: DeviceId, zoneId: ZoneId }).strict()).min(1),
+    screens: z.array(z.object({ id: DeviceId, kind: ScreenKind, zoneId: ZoneId.optional() }).strict()),
+  })
+  .strict()
+  .superRefine((plan, ctx) => {
+    const zones = new Set(plan.zones.map((z) => z.id));
+    const check = (zoneId: string | undefined, path: (string | number)[]) => {
+      if (zoneId !== undefined && !zones.has(zoneId))
+        ctx.addIssue({ code: 'custom', message: `unknown zone "${zoneId}"`, path });
+    };
+    plan.scanners.forEach((s, i) => check(s.zoneId, ['scanners', i, 'zoneId']));
+    plan.screens.forEach((s, i) => check(s.zoneId, ['screens', i, 'zoneId']));
+    const ids = [...plan.scanners, ...plan.screens].map((d) => d.id);
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup) ctx.addIssue({ code: 'custom', message: `device id "${dup}" is used twice`, path: ['screens'] });
+  });
+export type FloorPlan = z.infer<typeof FloorPlan>;
