@@ -30,8 +30,8 @@ export const FloorPlan = z
       if (zoneId !== undefined && !zones.has(zoneId))
         ctx.addIssue({ code: 'custom', message: `unknown zone "${zoneId}"`, path });
     };
-    plan.scanners.forEach((s, i) => check(s.zoneId, ['scanners', i, 'zoneId']));
-    plan.screens.forEach((s, i) => check(s.zoneId, ['screens', i, 'zoneId']));
+    for (const [i, s] of plan.scanners.entries()) check(s.zoneId, ['scanners', i, 'zoneId']);
+    for (const [i, s] of plan.screens.entries()) check(s.zoneId, ['screens', i, 'zoneId']);
     const ids = [...plan.scanners, ...plan.screens].map((d) => d.id);
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
     if (dup) ctx.addIssue({ code: 'custom', message: `device id "${dup}" is used twice`, path: ['screens'] });
