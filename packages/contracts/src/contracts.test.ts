@@ -67,4 +67,10 @@ describe('payload rules', () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toMatch(/unknown zone "nowhere"/);
   });
+
+  it('requires kiosks and mirrors to stand in a zone', () => {
+    const plan = schemaExamples.FloorPlan.example;
+    const r = FloorPlan.safeParse({ ...plan, screens: [{ id: 'kiosk-9', kind: 'kiosk' }] });
+    expect(r.error?.issues[0]?.message).toMatch(/kiosk screen needs a zoneId/);
+  });
 });

@@ -5,7 +5,7 @@ import { ScreenKind } from './store';
 /** First message of every screen connection. */
 export const ScreenHello = z
   .object({
-    protocolVersion: z.number().int().positive(),
+    protocolVersion: z.number().int().nonnegative(),
     screenId: DeviceId,
     kind: ScreenKind,
   })

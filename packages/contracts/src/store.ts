@@ -8,8 +8,8 @@ export const Zone = z
   .object({
     id: ZoneId,
     name: LocalizedText,
-    /** Catalog categories shelved in this zone. */
-    categories: z.array(z.string().min(1)).min(1),
+    /** Catalog categories shelved in this zone (none for e.g. fitting rooms or tills). */
+    categories: z.array(z.string().min(1)),
   })
   .strict();
 export type Zone = z.infer<typeof Zone>;
@@ -31,7 +31,11 @@ export const FloorPlan = z
         ctx.addIssue({ code: 'custom', message: `unknown zone "${zoneId}"`, path });
     };
     for (const [i, s] of plan.scanners.entries()) check(s.zoneId, ['scanners', i, 'zoneId']);
-    for (const [i, s] of plan.screens.entries()) check(s.zoneId, ['screens', i, 'zoneId']);
+    for (const [i, s] of plan.screens.entries()) {
+      check(s.zoneId, ['screens', i, 'zoneId']);
+      if (s.kind !== 'staff' && s.zoneId === undefined)
+        ctx.addIssue({ code: 'custom', message: `a ${s.kind} screen needs a zoneId`, path: ['screens', i, 'zoneId'] });
+    }
     const ids = [...plan.scanners, ...plan.screens].map((d) => d.id);
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
     if (dup) ctx.addIssue({ code: 'custom', message: `device id "${dup}" is used twice`, path: ['screens'] });

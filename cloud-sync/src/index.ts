@@ -1,0 +1,2 @@
+export { type Cloud, type CloudOptions, CloudSeed, createCloud } from './app';
+export { CloudStore } from './store';

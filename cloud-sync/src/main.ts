@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { CloudSeed, createCloud } from './app';
+
+const logger = pino({ level: process.env.AISLE_LOG_LEVEL ?? 'info' });
+const dataDir = process.env.AISLE_DATA_DIR ?? 'data';
+const host = process.env.AISLE_CLOUD_HOST ?? '127.0.0.1';
+const port = Number(process.env.AISLE_CLOUD_PORT ?? 8090);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  logger.fatal(`AISLE_CLOUD_PORT must be a port number, got "${process.env.AISLE_CLOUD_PORT}"`);
+  process.exit(2);
+}
+
+function readSeed(path: string | undefined): CloudSeed | undefined {
+  if (!path) return undefined;
+  const parsed = CloudSeed.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) {
+    logger.fatal(`AISLE_CLOUD_SEED ${path} is invalid: ${parsed.error.issues[0]?.message}`);
+    process.exit(2);
+  }
+  return parsed.data;
+}
+
+const { app } = createCloud({
+  databasePath: process.env.AISLE_CLOUD_DB ?? `${dataDir}/cloud.db`,
+  logger,
+  seed: readSeed(process.env.AISLE_CLOUD_SEED),
+});
+try {
+  const url = await app.listen({ host, port });
+  logger.info({ url }, 'cloud-sync ready');
+} catch (err) {
+  const code = (err as NodeJS.ErrnoException).code;
+  logger.fatal(
+    code === 'EADDRINUSE' ? `port ${port} on ${host} is in use; set AISLE_CLOUD_PORT` : (err as Error).message,
+  );
+  process.exit(1);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    void app.close().then(() => process.exit(0));
+  });

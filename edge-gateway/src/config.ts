@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+const Port = z.number().int().min(0).max(65_535);
+
+/** Everything the gateway can be told, with defaults and units. Parsed once, in main.ts. */
+export const GatewayConfig = z
+  .object({
+    http: z.object({ host: z.string().default('127.0.0.1'), port: Port.default(8080) }).prefault({}),
+    mqtt: z.object({ host: z.string().default('127.0.0.1'), port: Port.default(1883) }).prefault({}),
+    /** SQLite file, or ':memory:' (tests). */
+    databasePath: z.string().min(1),
+    floorPlanPath: z.string().min(1),
+    /** Folder holding model.onnx and model.json, as written by @aisle/recsys. */
+    modelDir: z.string().min(1),
+    cloudUrl: z.url(),
+    /** Folders of built screens served over HTTP, by URL prefix (e.g. { kiosk: 'kiosk-app/dist' }). */
+    screens: z.record(z.string().regex(/^[a-z-]+$/), z.string()).default({}),
+    presence: z
+      .object({
+        /** Sightings older than this no longer count towards a shopper's zone. */
+        windowMs: z.number().int().positive().default(5_000),
+        /** A shopper unseen for this long has left the store. */
+        leaveAfterMs: z.number().int().positive().default(15_000),
+        /** How much stronger (dB) a new zone must be before a shopper is moved there. */
+        hysteresisDb: z.number().nonnegative().default(6),
+        /** How long (ms) the new zone must stay ahead before the move. */
+        confirmMs: z.number().int().nonnegative().default(2_000),
+        /** Weight of a new RSSI reading in the per device × scanner exponential smoothing. */
+        smoothing: z.number().gt(0).max(1).default(0.25),
+      })
+      .prefault({}),
+    recommendations: z.object({ count: z.number().int().min(1).max(50).default(6) }).prefault({}),
+    sync: z
+      .object({
+        intervalMs: z.number().int().positive().default(2_000),
+        batchSize: z.number().int().min(1).max(500).default(200),
+        requestTimeoutMs: z.number().int().positive().default(5_000),
+      })
+      .prefault({}),
+  })
+  .strict();
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+export type GatewayConfigInput = z.input<typeof GatewayConfig>;

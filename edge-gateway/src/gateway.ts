@@ -1,0 +1,313 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Product, StoreOverview, TopicFamily, Zone, ZoneContext } from '@aisle/contracts';
+import { loadRecommender, type Recommender } from '@aisle/recsys/serve';
+import type { Logger } from 'pino';
+import { EmbeddedBroker } from './broker/embedded';
+import { GatewayConfig, type GatewayConfigInput } from './config';
+import { createDecider } from './decide/decide';
+import { GatewayError } from './errors';
+import { loadFloorPlan } from './floor-plan';
+import { createHttp } from './http/server';
+import { createIngest } from './ingest/ingest';
+import { createLogger } from './logger';
+import { createMetrics } from './metrics';
+import { PresenceEngine, type ZoneChange } from './presence/engine';
+import { ScreenHub } from './realtime/screens';
+import { GatewayStore } from './store/db';
+import { CloudClient } from './sync/cloud-client';
+import { createOutboxPusher } from './sync/outbox';
+
+export interface GatewayDeps {
+  logger?: Logger;
+  /** Clock in epoch ms; tests may drive it. */
+  now?: () => number;
+}
+
+export interface ListeningGateway {
+  httpUrl: string;
+  mqttUrl: string;
+  httpPort: number;
+  mqttPort: number;
+}
+
+/**
+ * Builds the store's gateway: broker, ingest, presence, decisions, screens, storage,
+ * cloud link. Nothing listens until `listen()`; `close()` releases everything.
+ */
+export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps = {}) {
+  const config = GatewayConfig.parse(input);
+  const logger = deps.logger ?? createLogger();
+  const now = deps.now ?? Date.now;
+  const floorPlan = loadFloorPlan(config.floorPlanPath);
+  const storeId = floorPlan.storeId;
+  let hub: ScreenHub | undefined;
+  const metrics = createMetrics({
+    outboxDepth: () => store.outboxDepth(),
+    screensConnected: () => hub?.connected ?? 0,
+    shoppersPresent: () => [...presence.occupancy().values()].reduce((a, b) => a + b, 0),
+  });
+  const store = new GatewayStore(config.databasePath);
+  const cloud = new CloudClient(config.cloudUrl, config.sync.requestTimeoutMs);
+  const log = (module: string) => logger.child({ module });
+
+  let recommender: Recommender;
+  try {
+    recommender = await loadRecommender(config.modelDir);
+  } catch (err) {
+    store.close();
+    throw new GatewayError('model_unavailable', `cannot load the model: ${(err as Error).message}`, { cause: err });
+  }
+  const catalog = await loadCatalog(store, cloud, log('sync')).catch((err) => {
+    store.close();
+    void recommender.close();
+    throw err;
+  });
+  log('gateway').info({ storeId, items: catalog.size, model: recommender.version }, 'gateway built');
+
+  const zones = new Map<string, Zone>(floorPlan.zones.map((z) => [z.id, z]));
+  const scannerZones = new Map(floorPlan.scanners.map((s) => [s.id, s.zoneId]));
+  const presence = new PresenceEngine(scannerZones, config.presence);
+  const decide = createDecider({ recommender, catalog, zones, count: config.recommendations.count });
+  const screensLog = log('realtime');
+
+  // --- decisions pushed to screens -------------------------------------------------
+  const lastPush = new Map<string, Awaited<ReturnType<typeof decide>>>();
+  const requestSeq = new Map<string, number>();
+
+  function zoneContext(zoneId: string): ZoneContext {
+    return { zoneId, name: zones.get(zoneId)!.name, shoppers: presence.occupancy().get(zoneId) ?? 0, updatedAt: now() };
+  }
+
+  function storeOverview(): StoreOverview {
+    const occupancy = presence.occupancy();
+    return {
+      storeId,
+      storeName: floorPlan.name,
+      zones: floorPlan.zones.map((z) => ({ zoneId: z.id, name: z.name, shoppers: occupancy.get(z.id) ?? 0 })),
+      updatedAt: now(),
+    };
+  }
+
+  async function refreshZone(zoneId: string): Promise<void> {
+    const seq = (requestSeq.get(zoneId) ?? 0) + 1;
+    requestSeq.set(zoneId, seq);
+    const shopper = presence.newestIn(zoneId);
+    const end = metrics.decisions.startTimer();
+    try {
+      const push = await decide({
+        zoneId,
+        shopper,
+        exclude: shopper ? store.itemsBoughtBy(shopper.deviceId) : [],
+        now: now(),
+      });
+      end();
+      if (requestSeq.get(zoneId) !== seq) return; // a newer decision for this zone is on its way
+      lastPush.set(zoneId, push);
+      hub?.pushRecommendations(push);
+    } catch (err) {
+      metrics.decisionErrors.inc();
+      log('decide').error({ err, zoneId }, 'decision failed');
+    }
+  }
+
+  const screenZones = new Set(floorPlan.screens.flatMap((s) => (s.zoneId ? [s.zoneId] : [])));
+  function onZoneChanges(changes: ZoneChange[]): void {
+    if (changes.length === 0) return;
+    const touched = new Set<string>();
+    for (const c of changes) {
+      metrics.zoneChanges.inc();
+      if (c.from) {
+        store.recordZoneLeave(c.deviceId, c.from, c.at);
+        touched.add(c.from);
+      }
+      if (c.to) {
+        store.recordZoneEnter(c.deviceId, c.to, c.at);
+        touched.add(c.to);
+      }
+    }
+    for (const zoneId of touched) {
+      hub?.pushZoneContext(zoneContext(zoneId));
+      if (screenZones.has(zoneId)) void refreshZone(zoneId);
+    }
+    hub?.pushStoreOverview(storeOverview());
+  }
+
+  // --- ingest ------------------------------------------------------------------------
+  const deviceIds: Record<TopicFamily, Set<string>> = {
+    ble: new Set(floorPlan.scanners.map((s) => s.id)),
+    // shelves, sensors and tills get a registry with credentials in the ingest work (#3)
+    shelf: new Set(),
+    sensor: new Set(),
+    pos: new Set(),
+  };
+  const ingest = createIngest({
+    storeId,
+    knownDevice: (family, id) => family !== 'ble' || deviceIds.ble.has(id),
+    handlers: {
+      ble: (s, at) => {
+        const change = presence.observe(s, at);
+        if (change) onZoneChanges([change]);
+      },
+      sensor: () => {},
+      shelf: (i) => {
+        store.recordInteraction(i);
+      },
+      pos: (p, at) => {
+        if (!store.recordPurchase(p, at)) return;
+        const shopper = p.shopperDeviceId ? presence.get(p.shopperDeviceId) : undefined;
+        if (shopper && screenZones.has(shopper.zoneId)) void refreshZone(shopper.zoneId);
+      },
+    },
+  });
+  const ingestLog = log('ingest');
+  const broker = await EmbeddedBroker.create(log('broker'), ({ topic, payload, clientId }) => {
+    const at = now();
+    const rejection = ingest(topic, payload, at);
+    if (!rejection) {
+      metrics.ingested.inc({ family: topic.split('/')[3] ?? 'unknown' });
+      return;
+    }
+    metrics.rejected.inc({ reason: rejection.reason });
+    ingestLog.warn({ topic, clientId, reason: rejection.reason, detail: rejection.detail }, 'message dead-lettered');
+    try {
+      store.addDeadLetter({ topic, clientId, ...rejection, payload, receivedAt: at });
+    } catch (err) {
+      ingestLog.error({ err }, 'cannot store dead letter');
+    }
+  });
+
+  // --- HTTP + screens ----------------------------------------------------------------
+  let cloudOk: boolean | undefined;
+  const http = await createHttp({
+    logger,
+    registry: metrics.registry,
+    screens: config.screens,
+    health: () => ({
+      broker: { status: broker.listening ? 'pass' : 'fail', observedValue: broker.connectedClients },
+      database: { status: safePing(store) ? 'pass' : 'fail' },
+      model: { status: 'pass', observedValue: recommender.version },
+      cloud: {
+        status: cloudOk === false ? 'warn' : 'pass',
+        output: cloudOk === false ? 'cloud unreachable; purchases queue in the outbox' : '',
+        observedValue: store.outboxDepth(),
+      },
+    }),
+  });
+
+  // --- background work ---------------------------------------------------------------
+  const flush = createOutboxPusher({
+    store,
+    cloud,
+    storeId,
+    batchSize: config.sync.batchSize,
+    logger: log('sync'),
+    onResult: (ok) => {
+      cloudOk = ok;
+      metrics.cloudPushes.inc({ result: ok ? 'ok' : 'error' });
+    },
+  });
+  const timers: NodeJS.Timeout[] = [];
+  let syncing = false;
+  let syncFailures = 0;
+  let nextSyncAt = 0;
+  async function syncTick(): Promise<void> {
+    if (syncing || now() < nextSyncAt) return;
+    syncing = true;
+    try {
+      await flush(now);
+      syncFailures = 0;
+    } catch {
+      // exponential backoff with jitter, capped at a minute
+      syncFailures++;
+      const delay = Math.min(60_000, config.sync.intervalMs * 2 ** syncFailures);
+      nextSyncAt = now() + delay / 2 + Math.random() * (delay / 2);
+    } finally {
+      syncing = false;
+    }
+  }
+
+  return {
+    config,
+    storeId,
+    floorPlan,
+    store,
+    metrics,
+    presence,
+    recommender,
+    /** Sends what is in the outbox now (tests and shutdown). */
+    flushOutbox: () => flush(now),
+
+    async listen(): Promise<ListeningGateway> {
+      await http.listen({ host: config.http.host, port: config.http.port }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE')
+          throw new GatewayError(
+            'port_in_use',
+            `HTTP port ${config.http.port} on ${config.http.host} is already in use`,
+          );
+        throw err;
+      });
+      hub = new ScreenHub(http.server as HttpServer, {
+        floorPlan,
+        logger: screensLog,
+        zoneSnapshot: (zoneId) => ({ context: zoneContext(zoneId), recommendations: lastPush.get(zoneId) }),
+        storeSnapshot: storeOverview,
+        onRefused: (reason) => metrics.screenRefusals.inc({ reason }),
+      });
+      let mqttPort: number;
+      try {
+        mqttPort = await broker.listen(config.mqtt.host, config.mqtt.port);
+      } catch (err) {
+        await hub.close();
+        await http.close();
+        throw err;
+      }
+      const address = http.server.address();
+      const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+      // every screen zone starts with the zone's own popular items
+      await Promise.all([...screenZones].map((z) => refreshZone(z)));
+      timers.push(setInterval(() => onZoneChanges(presence.expire(now())), 1_000));
+      timers.push(setInterval(() => void syncTick(), config.sync.intervalMs));
+      for (const t of timers) t.unref();
+      const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+      const mqttHost = config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host;
+      log('gateway').info({ httpPort, mqttPort }, 'gateway listening');
+      return { httpUrl: `http://${host}:${httpPort}`, mqttUrl: `mqtt://${mqttHost}:${mqttPort}`, httpPort, mqttPort };
+    },
+
+    async close(): Promise<void> {
+      for (const t of timers) clearInterval(t);
+      await broker.close();
+      await hub?.close();
+      await http.close();
+      await recommender.close();
+      store.close();
+    },
+  };
+}
+export type Gateway = Awaited<ReturnType<typeof createGateway>>;
+
+function safePing(store: GatewayStore): boolean {
+  try {
+    return store.ping();
+  } catch {
+    return false;
+  }
+}
+
+/** The catalog from the cloud, cached for offline starts; the cache when the cloud is away. */
+async function loadCatalog(store: GatewayStore, cloud: CloudClient, logger: Logger): Promise<Map<string, Product>> {
+  let items: Product[];
+  try {
+    items = await cloud.catalog();
+    store.replaceCatalog(items);
+  } catch (err) {
+    items = store.cachedCatalog();
+    if (items.length === 0)
+      throw new GatewayError(
+        'no_catalog',
+        `no catalog: the cloud at ${cloud.baseUrl} did not answer (${(err as Error).message}) and none is cached`,
+      );
+    logger.warn({ err: (err as Error).message, items: items.length }, 'cloud unreachable; using the cached catalog');
+  }
+  return new Map(items.map((p) => [p.id, p]));
+}

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify, { LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+export interface HealthCheck {
+  status: CheckStatus;
+  observedValue?: string | number;
+  output?: string;
+}
+
+export interface HttpOptions {
+  logger: Logger;
+  registry: Registry;
+  health(): Record<string, HealthCheck>;
+  /** Built screens by URL prefix, e.g. { kiosk: '/…/kiosk-app/dist' }. */
+  screens: Record<string, string>;
+}
+
+/** /health (application/health+json, draft-inadarei-api-health-check), /metrics, and the built screens. */
+export async function createHttp(opts: HttpOptions) {
+  const app = Fastify({
+    loggerInstance: opts.logger.child({ module: 'http' }),
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.get('/health', async (_req, reply) => {
+    const checks = opts.health();
+    const statuses = Object.values(checks).map((c) => c.status);
+    const status: CheckStatus = statuses.includes('fail') ? 'fail' : statuses.includes('warn') ? 'warn' : 'pass';
+    reply
+      .code(status === 'fail' ? 503 : 200)
+      .type('application/health+json')
+      .send({
+        status,
+        checks: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, [v]])),
+      });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(opts.registry.contentType).send(await opts.registry.metrics());
+  });
+
+  let decorated = false;
+  for (const [prefix, dir] of Object.entries(opts.screens)) {
+    const root = resolve(dir);
+    if (!existsSync(root)) {
+      opts.logger.warn({ prefix, dir: root }, 'screen not built; run `npm run build`');
+      app.get(`/${prefix}/*`, async (_req, reply) =>
+        reply.code(503).type('text/plain').send(`The ${prefix} screen is not built. Run \`npm run build\`.\n`),
+      );
+      continue;
+    }
+    await app.register(fastifyStatic, { root, prefix: `/${prefix}/`, decorateReply: !decorated });
+    decorated = true;
+  }
+
+  app.get('/', async (_req, reply) => {
+    const links = Object.keys(opts.screens)
+      .map((p) => `<li><a href="/${p}/">${p}</a></li>`)
+      .join('');
+    reply
+      .type('text/html')
+      .send(`<!doctype html><title>Aisle gateway</title><h1>Aisle edge gateway</h1><ul>${links}</ul>`);
+  });
+
+  return app;
+}

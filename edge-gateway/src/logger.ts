@@ -1,0 +1,15 @@
+import pino, { type Logger } from 'pino';
+
+/** Fields that may carry personal data; pino replaces them wherever they appear. */
+export const REDACT_PATHS = [
+  'deviceId',
+  'shopperDeviceId',
+  'customerId',
+  '*.deviceId',
+  '*.shopperDeviceId',
+  '*.customerId',
+];
+
+export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+}

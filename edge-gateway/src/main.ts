@@ -1,0 +1,87 @@
+import { fileURLToPath } from 'node:url';
+import { GatewayConfig, type GatewayConfigInput } from './config';
+import { GatewayError } from './errors';
+import { createGateway } from './gateway';
+import { createLogger } from './logger';
+
+/** Environment variables and the setting each one fills. */
+const ENV = {
+  AISLE_HTTP_HOST: ['http', 'host'],
+  AISLE_HTTP_PORT: ['http', 'port'],
+  AISLE_MQTT_HOST: ['mqtt', 'host'],
+  AISLE_MQTT_PORT: ['mqtt', 'port'],
+  AISLE_DB: ['databasePath'],
+  AISLE_FLOOR_PLAN: ['floorPlanPath'],
+  AISLE_MODEL_DIR: ['modelDir'],
+  AISLE_CLOUD_URL: ['cloudUrl'],
+} as const;
+
+function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {
+  const dataDir = env.AISLE_DATA_DIR ?? 'data';
+  const input: Record<string, unknown> = {
+    databasePath: `${dataDir}/gateway.db`,
+    floorPlanPath: `${dataDir}/floor-plan.json`,
+    modelDir: `${dataDir}/models/current`,
+    cloudUrl: 'http://127.0.0.1:8090',
+    screens: {
+      kiosk: fileURLToPath(new URL('../../kiosk-app/dist', import.meta.url)),
+      mirror: fileURLToPath(new URL('../../smart-mirror/dist', import.meta.url)),
+    },
+  };
+  for (const [name, path] of Object.entries(ENV)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const isPort = path[1] === 'port';
+    if (path.length === 2) {
+      const group = (input[path[0]] ?? {}) as Record<string, unknown>;
+      group[path[1]] = isPort ? Number(value) : value;
+      input[path[0]] = group;
+    } else input[path[0]] = value;
+  }
+  return input as GatewayConfigInput;
+}
+
+/** Names the environment variable behind an invalid setting. */
+function describeConfigError(err: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return err.issues
+    .map((i) => {
+      const key = i.path.join('.');
+      const env = Object.entries(ENV).find(([, p]) => p.join('.') === key)?.[0];
+      return `${key}${env ? ` (${env})` : ''}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger(process.env.AISLE_LOG_LEVEL ?? 'info');
+  const parsed = GatewayConfig.safeParse(configFromEnv(process.env));
+  if (!parsed.success) {
+    logger.fatal(`invalid configuration: ${describeConfigError(parsed.error)}`);
+    process.exit(2);
+  }
+  let gateway: Awaited<ReturnType<typeof createGateway>>;
+  try {
+    gateway = await createGateway(parsed.data, { logger });
+    const urls = await gateway.listen();
+    logger.info(urls, 'edge gateway ready');
+  } catch (err) {
+    if (err instanceof GatewayError) {
+      const hint = err.code === 'port_in_use' ? ' (set AISLE_HTTP_PORT / AISLE_MQTT_PORT, or 0 for any free port)' : '';
+      logger.fatal({ code: err.code }, `${err.message}${hint}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await gateway.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The gateway's Prometheus metrics, in base units; no customer or device ids in labels. */
+/** Readings taken when /metrics is scraped. */
+export interface MetricProbes {
+  outboxDepth(): number;
+  screensConnected(): number;
+  shoppersPresent(): number;
+}
+
+export function createMetrics(probes: MetricProbes) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: 'edge-gateway' });
+  return {
+    registry,
+    ingested: new Counter({
+      name: 'aisle_ingest_messages_total',
+      help: 'Device messages accepted, by topic family',
+      labelNames: ['family'] as const,
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'aisle_ingest_rejected_total',
+      help: 'Device messages rejected and dead-lettered, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    zoneChanges: new Counter({
+      name: 'aisle_presence_zone_changes_total',
+      help: 'Shopper zone enter/leave transitions',
+      registers: [registry],
+    }),
+    shoppers: new Gauge({
+      name: 'aisle_shoppers_present',
+      help: 'Shoppers currently placed in a zone',
+      registers: [registry],
+      collect() {
+        this.set(probes.shoppersPresent());
+      },
+    }),
+    decisions: new Histogram({
+      name: 'aisle_decision_duration_seconds',
+      help: 'Time to compute one recommendation decision (model + mapping)',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [registry],
+    }),
+    decisionErrors: new Counter({
+      name: 'aisle_decision_errors_total',
+      help: 'Failed decisions',
+      registers: [registry],
+    }),
+    screens: new Gauge({
+      name: 'aisle_screens_connected',
+      help: 'Connected screen sockets',
+      registers: [registry],
+      collect() {
+        this.set(probes.screensConnected());
+      },
+    }),
+    screenRefusals: new Counter({
+      name: 'aisle_screen_refusals_total',
+      help: 'Screen hellos refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    outboxDepth: new Gauge({
+      name: 'aisle_outbox_depth',
+      help: 'Messages waiting to be sent to the cloud',
+      registers: [registry],
+      collect() {
+        this.set(probes.outboxDepth());
+      },
+    }),
+    cloudPushes: new Counter({
+      name: 'aisle_cloud_pushes_total',
+      help: 'Outbox batches sent to the cloud, by result',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,154 @@
+import type { BeaconSighting } from '@aisle/contracts';
+
+export interface PresenceOptions {
+  /** Sightings older than this no longer count towards a shopper's zone. */
+  windowMs: number;
+  /** A shopper unseen for this long has left. */
+  leaveAfterMs: number;
+  /** How much stronger (dB) another zone must be before the shopper is moved there. */
+  hysteresisDb: number;
+  /** How long another zone must stay stronger before the move (0 = at once). */
+  confirmMs: number;
+  /** Weight of a new RSSI reading in the exponential smoothing (0..1]. */
+  smoothing?: number;
+}
+
+export interface ZoneChange {
+  deviceId: string;
+  from: string | null;
+  to: string | null;
+  at: number;
+}
+
+export interface ShopperPresence {
+  deviceId: string;
+  zoneId: string;
+  enteredAt: number;
+  /** Zones visited in this visit, oldest first; the last is the current zone. */
+  path: readonly string[];
+}
+
+interface Reading {
+  rssi: number;
+  at: number;
+}
+
+interface Tracked {
+  readings: Map<string, Reading>;
+  zoneId: string | null;
+  enteredAt: number;
+  lastSeen: number;
+  path: string[];
+  /** A zone that is winning but not yet for long enough. */
+  candidate: { zoneId: string; since: number } | null;
+}
+
+const MAX_PATH = 8;
+
+/**
+ * Turns beacon sightings into zone presence: per device × scanner RSSI smoothing, the
+ * strongest zone wins, but only once it is ahead by `hysteresisDb` for `confirmMs`, so a
+ * shopper standing on a boundary does not flap.
+ * Times are the gateway's receive times, so a device with a wrong clock cannot skew it.
+ */
+export class PresenceEngine {
+  private readonly shoppers = new Map<string, Tracked>();
+  private readonly alpha: number;
+
+  constructor(
+    private readonly scannerZones: ReadonlyMap<string, string>,
+    private readonly opts: PresenceOptions,
+  ) {
+    this.alpha = opts.smoothing ?? 0.25;
+  }
+
+  /** Feeds one sighting; returns the zone change it caused, if any. */
+  observe(s: BeaconSighting, at: number): ZoneChange | undefined {
+    let t = this.shoppers.get(s.deviceId);
+    if (!t) {
+      t = { readings: new Map(), zoneId: null, enteredAt: at, lastSeen: at, path: [], candidate: null };
+      this.shoppers.set(s.deviceId, t);
+    }
+    t.lastSeen = at;
+    const prev = t.readings.get(s.scannerId);
+    const fresh = prev && at - prev.at <= this.opts.windowMs;
+    t.readings.set(s.scannerId, {
+      rssi: fresh ? prev.rssi + this.alpha * (s.rssi - prev.rssi) : s.rssi,
+      at,
+    });
+
+    const strengths = this.zoneStrengths(t, at);
+    let best: string | null = null;
+    for (const [zone, rssi] of strengths) if (best === null || rssi > strengths.get(best)!) best = zone;
+    if (best === null || best === t.zoneId) {
+      t.candidate = null;
+      return undefined;
+    }
+    if (t.zoneId === null) return this.move(s.deviceId, t, best, at); // first placement
+    const current = strengths.get(t.zoneId);
+    if (current !== undefined && strengths.get(best)! - current < this.opts.hysteresisDb) {
+      t.candidate = null;
+      return undefined;
+    }
+    if (t.candidate?.zoneId !== best) t.candidate = { zoneId: best, since: at };
+    if (at - t.candidate.since < this.opts.confirmMs) return undefined;
+    return this.move(s.deviceId, t, best, at);
+  }
+
+  /** Shoppers not seen for `leaveAfterMs` leave; returns their changes. */
+  expire(now: number): ZoneChange[] {
+    const changes: ZoneChange[] = [];
+    for (const [deviceId, t] of this.shoppers) {
+      if (now - t.lastSeen < this.opts.leaveAfterMs) continue;
+      this.shoppers.delete(deviceId);
+      if (t.zoneId !== null) changes.push({ deviceId, from: t.zoneId, to: null, at: now });
+    }
+    return changes;
+  }
+
+  get(deviceId: string): ShopperPresence | undefined {
+    const t = this.shoppers.get(deviceId);
+    return t?.zoneId ? { deviceId, zoneId: t.zoneId, enteredAt: t.enteredAt, path: [...t.path] } : undefined;
+  }
+
+  /** The shopper who most recently entered the zone (the one in front of its screen). */
+  newestIn(zoneId: string): ShopperPresence | undefined {
+    let newest: ShopperPresence | undefined;
+    for (const deviceId of this.shoppers.keys()) {
+      const p = this.get(deviceId);
+      if (p?.zoneId === zoneId && (!newest || p.enteredAt >= newest.enteredAt)) newest = p;
+    }
+    return newest;
+  }
+
+  occupancy(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const t of this.shoppers.values())
+      if (t.zoneId !== null) counts.set(t.zoneId, (counts.get(t.zoneId) ?? 0) + 1);
+    return counts;
+  }
+
+  private zoneStrengths(t: Tracked, at: number): Map<string, number> {
+    const strengths = new Map<string, number>();
+    for (const [scannerId, r] of t.readings) {
+      if (at - r.at > this.opts.windowMs) {
+        t.readings.delete(scannerId);
+        continue;
+      }
+      const zone = this.scannerZones.get(scannerId);
+      if (zone === undefined) continue;
+      strengths.set(zone, Math.max(strengths.get(zone) ?? -Infinity, r.rssi));
+    }
+    return strengths;
+  }
+
+  private move(deviceId: string, t: Tracked, to: string, at: number): ZoneChange {
+    const from = t.zoneId;
+    t.zoneId = to;
+    t.enteredAt = at;
+    t.candidate = null;
+    t.path.push(to);
+    if (t.path.length > MAX_PATH) t.path.shift();
+    return { deviceId, from, to, at };
+  }
+}

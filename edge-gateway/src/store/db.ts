@@ -1,0 +1,158 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type PosPurchase, Product, type ProductInteraction } from '@aisle/contracts';
+import Database from 'better-sqlite3';
+import { migrations } from './migrations';
+
+export interface DeadLetter {
+  topic: string;
+  clientId: string | undefined;
+  reason: string;
+  detail?: string | undefined;
+  payload: Buffer;
+  receivedAt: number;
+}
+
+export interface OutboxRow {
+  seq: number;
+  kind: string;
+  payload: string;
+}
+
+/** Largest part of a rejected payload kept for inspection. */
+const DEAD_LETTER_PAYLOAD_BYTES = 4096;
+
+/** Applies pending migrations; returns the schema version reached. */
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length)
+    throw new Error(`database schema version ${current} is newer than this gateway (${migrations.length})`);
+  for (let v = current; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return migrations.length;
+}
+
+/** The gateway's SQLite database: everything it keeps across restarts. */
+export class GatewayStore {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    const db = this.db;
+    this.stmts = {
+      upsertProduct: db.prepare('INSERT OR REPLACE INTO catalog (item_id, product) VALUES (?, ?)'),
+      allProducts: db.prepare<[], { product: string }>('SELECT product FROM catalog ORDER BY item_id'),
+      enterZone: db.prepare('INSERT INTO visits (device_id, zone_id, entered_at) VALUES (?, ?, ?)'),
+      leaveZone: db.prepare('UPDATE visits SET left_at = ? WHERE device_id = ? AND zone_id = ? AND left_at IS NULL'),
+      insertPurchase: db.prepare(
+        'INSERT OR IGNORE INTO purchases (event_id, shopper_device_id, ts, payload) VALUES (?, ?, ?, ?)',
+      ),
+      insertLine: db.prepare('INSERT INTO purchase_lines (event_id, item_id, quantity) VALUES (?, ?, ?)'),
+      boughtBy: db.prepare<[string], { item_id: string }>(
+        `SELECT DISTINCT l.item_id FROM purchases p JOIN purchase_lines l USING (event_id)
+         WHERE p.shopper_device_id = ?`,
+      ),
+      insertInteraction: db.prepare(
+        `INSERT OR IGNORE INTO interactions (event_id, zone_id, item_id, action, shopper_device_id, ts)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      enqueue: db.prepare('INSERT INTO outbox (kind, payload, created_at) VALUES (?, ?, ?)'),
+      pending: db.prepare<[number], OutboxRow>(
+        'SELECT seq, kind, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?',
+      ),
+      pendingCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL'),
+      markSent: db.prepare('UPDATE outbox SET sent_at = ? WHERE seq <= ? AND sent_at IS NULL'),
+      deadLetter: db.prepare(
+        `INSERT INTO dead_letters (topic, client_id, reason, detail, payload, received_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  replaceCatalog(products: readonly Product[]): void {
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM catalog');
+      for (const p of products) this.stmts.upsertProduct.run(p.id, JSON.stringify(p));
+    })();
+  }
+
+  /** The catalog as last received from the cloud (validated again: the file may be old or edited). */
+  cachedCatalog(): Product[] {
+    return this.stmts.allProducts.all().map((r) => Product.parse(JSON.parse(r.product)));
+  }
+
+  recordZoneEnter(deviceId: string, zoneId: string, at: number): void {
+    this.stmts.enterZone.run(deviceId, zoneId, at);
+  }
+
+  recordZoneLeave(deviceId: string, zoneId: string, at: number): void {
+    this.stmts.leaveZone.run(at, deviceId, zoneId);
+  }
+
+  /**
+   * Stores a purchase and queues it for the cloud in one transaction, so a sale is
+   * never stored without being queued. Returns false for a duplicate event id.
+   */
+  recordPurchase(p: PosPurchase, at: number): boolean {
+    return this.db.transaction(() => {
+      const r = this.stmts.insertPurchase.run(p.eventId, p.shopperDeviceId ?? null, p.ts, JSON.stringify(p));
+      if (r.changes === 0) return false;
+      for (const l of p.lines) this.stmts.insertLine.run(p.eventId, l.itemId, l.quantity);
+      this.stmts.enqueue.run('purchase', JSON.stringify(p), at);
+      return true;
+    })();
+  }
+
+  itemsBoughtBy(shopperDeviceId: string): string[] {
+    return this.stmts.boughtBy.all(shopperDeviceId).map((r) => r.item_id);
+  }
+
+  recordInteraction(i: ProductInteraction): boolean {
+    return (
+      this.stmts.insertInteraction.run(i.eventId, i.zoneId, i.itemId, i.action, i.shopperDeviceId ?? null, i.ts)
+        .changes > 0
+    );
+  }
+
+  pendingOutbox(limit: number): OutboxRow[] {
+    return this.stmts.pending.all(limit);
+  }
+
+  outboxDepth(): number {
+    return this.stmts.pendingCount.get()!.n;
+  }
+
+  markOutboxSent(upToSeq: number, at: number): void {
+    this.stmts.markSent.run(at, upToSeq);
+  }
+
+  addDeadLetter(d: DeadLetter): void {
+    this.stmts.deadLetter.run(
+      d.topic,
+      d.clientId ?? null,
+      d.reason,
+      d.detail ?? null,
+      d.payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES),
+      d.receivedAt,
+    );
+  }
+
+  /** Cheap liveness probe for /health. */
+  ping(): boolean {
+    return this.db.prepare('SELECT 1 AS ok').get() !== undefined;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

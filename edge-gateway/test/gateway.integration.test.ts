@@ -1,0 +1,251 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { type Cloud, createCloud } from '@aisle/cloud-sync';
+import {
+  type HelloResult,
+  PROTOCOL_VERSION,
+  type RecommendationsPush,
+  type ScreenClientToServer,
+  type ScreenServerToClient,
+  schemaExamples,
+  topics,
+} from '@aisle/contracts';
+import { rankReference, saveModel, trainZonePopularity, type ZonePopularityModel } from '@aisle/recsys';
+import { demoCatalog, demoFloorPlan, demoHistory } from '@aisle/simulators';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway, type ListeningGateway } from '../src/index';
+
+const plan = demoFloorPlan('test-store');
+const catalog = demoCatalog();
+let dir: string;
+let cloud: Cloud;
+let gateway: Gateway;
+let urls: ListeningGateway;
+let model: ZonePopularityModel;
+let device: mqtt.MqttClient;
+const logLines: string[] = [];
+
+type ScreenSocket = Socket<ScreenServerToClient, ScreenClientToServer>;
+const sockets: ScreenSocket[] = [];
+
+async function screen(
+  screenId: string,
+  kind: 'kiosk' | 'mirror' | 'staff',
+  protocolVersion: number = PROTOCOL_VERSION,
+) {
+  const socket: ScreenSocket = io(urls.httpUrl, { transports: ['websocket'], forceNew: true });
+  sockets.push(socket);
+  const pushes: RecommendationsPush[] = [];
+  socket.on('recommendations', (m) => pushes.push(m));
+  const hello = await new Promise<HelloResult>((resolve) =>
+    socket.emit('hello', { protocolVersion, screenId, kind }, resolve),
+  );
+  return { socket, hello, pushes };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A phone heard by one scanner every 200 ms until the gateway places it there. */
+async function walkInto(deviceId: string, zoneId: string) {
+  const scannerId = `scanner-${zoneId}`;
+  for (let i = 0; i < 60 && gateway.presence.get(deviceId)?.zoneId !== zoneId; i++) {
+    const msg = { eventId: `ble-${deviceId}-${zoneId}-${i}`, scannerId, deviceId, rssi: -55, ts: Date.now() };
+    device.publish(topics.beaconSighting(plan.storeId, scannerId), JSON.stringify(msg));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(gateway.presence.get(deviceId)?.zoneId).toBe(zoneId);
+}
+
+const metric = async (name: string) => {
+  const text = await (await fetch(`${urls.httpUrl}/metrics`)).text();
+  return Number(
+    text
+      .split('\n')
+      .find((l) => l.startsWith(name))
+      ?.split(' ')[1] ?? 0,
+  );
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'aisle-gw-'));
+  writeFileSync(join(dir, 'floor-plan.json'), JSON.stringify(plan));
+  cloud = createCloud({
+    databasePath: ':memory:',
+    logger: pino({ level: 'silent' }),
+    seed: { catalog: { items: catalog }, customers: [] },
+  });
+  const cloudUrl = await cloud.app.listen({ host: '127.0.0.1', port: 0 });
+  model = trainZonePopularity(demoHistory(plan, catalog, { now: 1_764_000_000_000 }), {
+    zones: plan.zones.map((z) => z.id),
+    items: catalog.map((p) => p.id),
+    now: 1_764_000_000_000,
+  });
+  await saveModel(model, join(dir, 'model'));
+  const logSink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  });
+  gateway = await createGateway(
+    {
+      databasePath: join(dir, 'gateway.db'),
+      floorPlanPath: join(dir, 'floor-plan.json'),
+      modelDir: join(dir, 'model'),
+      cloudUrl,
+      http: { port: 0 },
+      mqtt: { port: 0 },
+      presence: { confirmMs: 0 },
+      sync: { intervalMs: 100 },
+    },
+    { logger: pino({ level: 'info' }, logSink) },
+  );
+  urls = await gateway.listen();
+  device = await mqtt.connectAsync(urls.mqttUrl, { clientId: 'test-devices' });
+});
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await device?.endAsync();
+  await gateway?.close();
+  await cloud?.app.close();
+});
+
+describe('edge gateway, end to end in one process', () => {
+  it('greets a kiosk with its zone and the zone’s ONNX-ranked popular items', async () => {
+    const kiosk = await screen('kiosk-1', 'kiosk');
+    expect(kiosk.hello).toEqual({ ok: true, storeId: 'test-store', storeName: plan.name, zoneId: 'beauty' });
+    const first = await until('first push', () => kiosk.pushes[0]);
+    expect(first.shopper).toBeNull();
+    expect(first.modelVersion).toBe(model.version);
+    const expected = rankReference(model, { zoneWeights: { beauty: 1 } }, 6).map((r) => r.itemId);
+    expect(first.items.map((i) => i.itemId)).toEqual(expected);
+    expect(first.items.every((i) => i.reason.code === 'popular_in_zone')).toBe(true);
+  });
+
+  it('carries a sighting over MQTT through presence and ONNX Runtime to the kiosk of the shopper’s zone', async () => {
+    const kiosk = await screen('kiosk-1', 'kiosk');
+    const mirror = await screen('mirror-1', 'mirror');
+    await until('initial push', () => kiosk.pushes[0]);
+    await walkInto('shp-walker01', 'womenswear');
+    await walkInto('shp-walker01', 'beauty');
+    const push = await until('a push for the shopper', () => kiosk.pushes.find((p) => p.shopper?.ref === 'er01'));
+    // the path (womenswear, then beauty) is what the model scored
+    const expected = rankReference(model, { zoneWeights: { beauty: 1, womenswear: 0.5 } }, 6);
+    expect(push.items.map((i) => i.itemId)).toEqual(expected.map((r) => r.itemId));
+    for (const [i, item] of push.items.entries()) expect(item.score).toBeCloseTo(expected[i]!.score, 4);
+    expect(push.items.some((i) => i.reason.code === 'popular_on_your_path')).toBe(true);
+    // the mirror in the fitting rooms saw nothing of it
+    expect(mirror.pushes.every((p) => p.shopper === null)).toBe(true);
+  });
+
+  it('never recommends what the shopper just bought', async () => {
+    const kiosk = await screen('kiosk-1', 'kiosk');
+    await walkInto('shp-buyer0002', 'beauty');
+    const before = await until('push for buyer', () => kiosk.pushes.findLast((p) => p.shopper?.ref === '0002'));
+    const bought = before.items[0]!;
+    const purchase = {
+      ...schemaExamples.PosPurchase.example,
+      eventId: 'pos-buyer-0002',
+      storeId: plan.storeId,
+      shopperDeviceId: 'shp-buyer0002',
+      lines: [{ itemId: bought.itemId, quantity: 1, unitPrice: bought.price }],
+      total: bought.price,
+    };
+    const count = kiosk.pushes.length;
+    device.publish(topics.posPurchase(plan.storeId, purchase.terminalId), JSON.stringify(purchase));
+    const after = await until('push after purchase', () =>
+      kiosk.pushes.slice(count).find((p) => p.shopper?.ref === '0002'),
+    );
+    expect(after.items.map((i) => i.itemId)).not.toContain(bought.itemId);
+    // …and the purchase reached the cloud, once, through the outbox
+    await until('purchase in cloud', () => cloud.store.purchaseCount(plan.storeId) === 1);
+    device.publish(topics.posPurchase(plan.storeId, purchase.terminalId), JSON.stringify(purchase));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(cloud.store.purchaseCount(plan.storeId)).toBe(1);
+    expect(gateway.store.outboxDepth()).toBe(0);
+  });
+
+  it('dead-letters malformed messages with a logged, counted reason and keeps serving', async () => {
+    const ble = topics.beaconSighting(plan.storeId, 'scanner-beauty');
+    const sighting = { eventId: 'ble-badbad01', scannerId: 'scanner-beauty', deviceId: 'shp-x', rssi: -60, ts: 1 };
+    const bad: [string, string | Buffer][] = [
+      [ble, '{"eventId": '],
+      [ble, Buffer.from([0x00, 0xff, 0x13, 0x37])],
+      [ble, JSON.stringify({ ...sighting, rssi: 'loud' })],
+      [ble, JSON.stringify({ ...sighting, scannerId: 'scanner-menswear' })],
+      [
+        topics.beaconSighting(plan.storeId, 'scanner-rogue'),
+        JSON.stringify({ ...sighting, scannerId: 'scanner-rogue' }),
+      ],
+      ['aisle/v1/test-store/ble/scanner-beauty', JSON.stringify(sighting)],
+    ];
+    const before = await metric('aisle_ingest_rejected_total');
+    for (const [topic, payload] of bad) device.publish(topic, payload);
+    const reasons = () =>
+      gateway.store.db.prepare('SELECT reason FROM dead_letters ORDER BY id').pluck().all() as string[];
+    await until('dead letters', () => reasons().length >= bad.length);
+    expect(reasons()).toEqual([
+      'bad_json',
+      'bad_json',
+      'invalid_payload',
+      'device_mismatch',
+      'unknown_device',
+      'bad_topic',
+    ]);
+    expect(logLines.filter((l) => l.includes('message dead-lettered'))).toHaveLength(bad.length);
+    const metrics = await (await fetch(`${urls.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/aisle_ingest_rejected_total\{reason="bad_json",service="edge-gateway"\} 2/);
+    expect(before).toBeGreaterThanOrEqual(0);
+    // still serving: a good sighting places a new shopper, and /health passes
+    await walkInto('shp-after-bad', 'menswear');
+    const health = await fetch(`${urls.httpUrl}/health`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('content-type')).toMatch(/application\/health\+json/);
+    const body = (await health.json()) as { status: string; checks: Record<string, { observedValue?: unknown }[]> };
+    expect(body.status).toBe('pass');
+    expect(Object.keys(body.checks).sort()).toEqual(['broker', 'cloud', 'database', 'model']);
+    expect(body.checks.model?.[0]?.observedValue).toBe(model.version);
+  });
+
+  it('refuses unknown screens and other protocol versions with a named reason', async () => {
+    expect((await screen('kiosk-99', 'kiosk')).hello).toMatchObject({ ok: false, reason: 'unknownScreen' });
+    expect((await screen('kiosk-1', 'mirror')).hello).toMatchObject({ ok: false, reason: 'unknownScreen' });
+    expect((await screen('kiosk-1', 'kiosk', 0)).hello).toMatchObject({ ok: false, reason: 'clientTooOld' });
+    expect((await screen('kiosk-1', 'kiosk', PROTOCOL_VERSION + 1)).hello).toMatchObject({
+      ok: false,
+      reason: 'serverTooOld',
+    });
+    const socket: ScreenSocket = io(urls.httpUrl, { transports: ['websocket'], forceNew: true });
+    sockets.push(socket);
+    const junk = await new Promise<HelloResult>((resolve) =>
+      (socket.emit as (e: string, m: unknown, a: (r: HelloResult) => void) => void)('hello', { screenId: 5 }, resolve),
+    );
+    expect(junk).toMatchObject({ ok: false, reason: 'invalidMessage' });
+  });
+
+  it('sends the staff screen the store overview with live occupancy', async () => {
+    const staff = await screen('staff-1', 'staff');
+    expect(staff.hello).toMatchObject({ ok: true, storeId: 'test-store' });
+    const overviews: { zones: { zoneId: string; shoppers: number }[] }[] = [];
+    staff.socket.on('storeOverview', (m) => overviews.push(m));
+    await walkInto('shp-staffview', 'footwear');
+    const o = await until('overview', () =>
+      overviews.find((m) => m.zones.some((z) => z.zoneId === 'footwear' && z.shoppers > 0)),
+    );
+    expect(o.zones.map((z) => z.zoneId)).toEqual(plan.zones.map((z) => z.id));
+  });
+});

@@ -1,0 +1,4 @@
+export * from './card';
+export * from './models/zone-popularity';
+export * from './save';
+export * from './types';

@@ -1,0 +1,2 @@
+export * from './builder';
+export { onnx } from './proto';

@@ -1,0 +1,34 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CARD_FILE, MODEL_FILE, type ModelCard, sha256Hex } from './card';
+import { exportOnnx, type ZonePopularityModel, zonePopularityCard } from './models/zone-popularity';
+
+export interface SaveModelOptions {
+  /** Offline evaluation results to record in the card. */
+  metrics?: Record<string, number>;
+}
+
+/**
+ * Writes dir/model.onnx, then dir/model.json (the card), creating dir. Each file is written to a temporary name
+ * and renamed, so a reader never sees a half-written file; a reader between the two renames sees a checksum
+ * mismatch, which loadRecommender reports instead of serving a mismatched card.
+ */
+export async function saveModel(
+  model: ZonePopularityModel,
+  dir: string,
+  opts: SaveModelOptions = {},
+): Promise<ModelCard> {
+  // Other model kinds will dispatch on model.kind here, each supplying its own export and card.
+  const bytes = exportOnnx(model);
+  const card = zonePopularityCard(model, sha256Hex(bytes), opts.metrics);
+  await mkdir(dir, { recursive: true });
+  await writeAtomically(join(dir, MODEL_FILE), bytes);
+  await writeAtomically(join(dir, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
+  return card;
+}
+
+async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}

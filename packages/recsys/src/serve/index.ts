@@ -1,0 +1,3 @@
+export type { ModelCard } from '../card';
+export type { RankedItem, ShopperState } from '../types';
+export * from './recommender';

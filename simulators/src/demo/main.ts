@@ -1,0 +1,118 @@
+/**
+ * `npm start`: the whole demo store on one machine. Starts cloud-sync and the edge gateway
+ * as their own processes, then walks simulated shoppers through the store over MQTT.
+ * Prints one line per surface; Ctrl-C stops everything.
+ */
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FloorPlan } from '@aisle/contracts';
+import mqtt from 'mqtt';
+import { demoCatalog } from '../catalog';
+import { ShopperSimulation } from '../shoppers';
+import { choosePort } from './ports';
+import { logTail, type Service, startService, stopService, waitHealthy } from './processes';
+import { prepareDemoData } from './setup';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const repo = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
+const env = process.env;
+const host = '127.0.0.1';
+const dataDir = resolve(env.AISLE_DATA_DIR ?? 'data');
+
+const services: Service[] = [];
+let simTimer: NodeJS.Timeout | undefined;
+let client: mqtt.MqttClient | undefined;
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  if (simTimer) clearInterval(simTimer);
+  client?.end(true);
+  await Promise.all(services.map((s) => stopService(s)));
+  process.exit(code);
+}
+
+function watch(service: Service): void {
+  service.child.once('exit', (code, signal) => {
+    if (stopping) return;
+    say(`${service.name} stopped unexpectedly (${signal ?? `exit ${code}`}); its log ${service.logFile} ends with:`);
+    say(logTail(service));
+    void stopAll(1);
+  });
+}
+
+async function main(): Promise<void> {
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  const files = await prepareDemoData(dataDir, say);
+  const ports = {
+    cloud: await choosePort('cloud', host, env.AISLE_CLOUD_PORT, 8090),
+    http: await choosePort('gateway http', host, env.AISLE_HTTP_PORT, 8080),
+    mqtt: await choosePort('mqtt', host, env.AISLE_MQTT_PORT, 1883),
+  };
+  for (const p of Object.values(ports)) if (p.note) say(p.note);
+
+  const cloudUrl = `http://${host}:${ports.cloud.port}`;
+  const cloud = startService(
+    'cloud-sync',
+    repo('cloud-sync/src/main.ts'),
+    {
+      AISLE_DATA_DIR: dataDir,
+      AISLE_CLOUD_HOST: host,
+      AISLE_CLOUD_PORT: String(ports.cloud.port),
+      AISLE_CLOUD_SEED: files.cloudSeed,
+    },
+    `${files.logs}/cloud-sync.log`,
+  );
+  services.push(cloud);
+  watch(cloud);
+  await waitHealthy(cloud, `${cloudUrl}/health`, 30_000);
+
+  const gatewayUrl = `http://${host}:${ports.http.port}`;
+  const gateway = startService(
+    'edge-gateway',
+    repo('edge-gateway/src/main.ts'),
+    {
+      AISLE_DATA_DIR: dataDir,
+      AISLE_HTTP_HOST: host,
+      AISLE_HTTP_PORT: String(ports.http.port),
+      AISLE_MQTT_HOST: host,
+      AISLE_MQTT_PORT: String(ports.mqtt.port),
+      AISLE_CLOUD_URL: cloudUrl,
+      AISLE_FLOOR_PLAN: files.floorPlan,
+      AISLE_MODEL_DIR: files.modelDir,
+    },
+    `${files.logs}/edge-gateway.log`,
+  );
+  services.push(gateway);
+  watch(gateway);
+  await waitHealthy(gateway, `${gatewayUrl}/health`, 30_000);
+
+  const mqttUrl = `mqtt://${host}:${ports.mqtt.port}`;
+  const plan = FloorPlan.parse(JSON.parse(readFileSync(files.floorPlan, 'utf8')));
+  client = await mqtt.connectAsync(mqttUrl, { clientId: 'aisle-demo-simulators', reconnectPeriod: 1_000 });
+  const sim = new ShopperSimulation({
+    plan,
+    catalog: demoCatalog(),
+    shoppers: Number(env.AISLE_DEMO_SHOPPERS ?? 8),
+    publish: (topic, payload) => client?.publish(topic, JSON.stringify(payload)),
+  });
+  simTimer = setInterval(() => sim.tick(Date.now()), 1_000);
+
+  const screen = (kind: string) => plan.screens.find((s) => s.kind === kind)?.id ?? `${kind}-1`;
+  say(`kiosk: ${gatewayUrl}/kiosk/?screen=${screen('kiosk')}`);
+  say(`mirror: ${gatewayUrl}/mirror/?screen=${screen('mirror')}`);
+  say(`staff: ${gatewayUrl}/kiosk/staff.html?screen=${screen('staff')}`);
+  say(`cloud: ${cloudUrl}`);
+  say(`mqtt: ${mqttUrl}`);
+  say(`Demo store "${plan.name}" is open; shoppers are arriving. Logs: ${files.logs}. Ctrl-C stops everything.`);
+}
+
+main().catch((err) => {
+  say(`demo store failed to start: ${(err as Error).message}`);
+  for (const s of services) say(`--- ${s.name} (${s.logFile})\n${logTail(s)}`);
+  void stopAll(1);
+});

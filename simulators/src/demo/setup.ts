@@ -1,0 +1,46 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { saveModel, trainZonePopularity } from '@aisle/recsys';
+import { demoCatalog } from '../catalog';
+import { demoHistory } from '../history';
+import { demoCustomers, demoFloorPlan } from '../store';
+
+export interface DemoFiles {
+  floorPlan: string;
+  cloudSeed: string;
+  modelDir: string;
+  logs: string;
+}
+
+/**
+ * Lays out the demo store's data folder on first run: floor plan, the cloud's seed
+ * (catalog and customers), and a zone-popularity model trained on the store's history.
+ * A second run finds them and reuses them (and the databases beside them).
+ */
+export async function prepareDemoData(dataDir: string, say: (line: string) => void): Promise<DemoFiles> {
+  const files: DemoFiles = {
+    floorPlan: join(dataDir, 'floor-plan.json'),
+    cloudSeed: join(dataDir, 'cloud-seed.json'),
+    modelDir: join(dataDir, 'models', 'current'),
+    logs: join(dataDir, 'logs'),
+  };
+  mkdirSync(files.logs, { recursive: true });
+  const plan = demoFloorPlan();
+  const catalog = demoCatalog();
+  if (!existsSync(files.floorPlan)) writeFileSync(files.floorPlan, `${JSON.stringify(plan, null, 2)}\n`);
+  if (!existsSync(files.cloudSeed))
+    writeFileSync(files.cloudSeed, JSON.stringify({ catalog: { items: catalog }, customers: demoCustomers() }));
+  if (!existsSync(join(files.modelDir, 'model.json'))) {
+    const started = performance.now();
+    const events = demoHistory(plan, catalog);
+    const model = trainZonePopularity(events, {
+      zones: plan.zones.map((z) => z.id),
+      items: catalog.map((p) => p.id),
+    });
+    const card = await saveModel(model, files.modelDir);
+    say(
+      `model: trained ${card.kind} ${card.version} on ${events.length} events in ${Math.round(performance.now() - started)} ms`,
+    );
+  }
+  return files;
+}
