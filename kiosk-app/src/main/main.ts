@@ -1,0 +1,11 @@
+/**
+ * Electron main process of the shopper kiosk. Bundled by vite.electron.config.ts to
+ * dist-electron/main.js (CommonJS, so `__dirname` is the bundle's directory).
+ * The hardening lives in @aisle/ui/electron and is shared with the smart mirror.
+ */
+import path from 'node:path';
+import { startShell } from '@aisle/ui/electron/shell';
+import { app, BrowserWindow, session } from 'electron';
+import { KIOSK_SHELL } from './config';
+
+startShell({ app, BrowserWindow, session }, { ...KIOSK_SHELL, preloadPath: path.join(__dirname, 'preload.js') });

@@ -1,0 +1,33 @@
+import {
+  RecGrid,
+  ScreenFrame,
+  type ScreenParams,
+  type ScreenSnapshot,
+  ShopperSummary,
+  ShoppersPresent,
+  useI18n,
+  useScreenConnection,
+  ZoneName,
+} from '@aisle/ui';
+
+/** The shopper kiosk for one connection snapshot (pure, so tests render it without a gateway). */
+export function KioskScreen({ snapshot, screenId }: { snapshot: ScreenSnapshot; screenId: string }) {
+  const { t } = useI18n();
+  const recs = snapshot.recommendations;
+  return (
+    <ScreenFrame kind="kiosk" screenId={screenId} snapshot={snapshot}>
+      <section className="aisle-zone">
+        <ZoneName zone={snapshot.zone} />
+        <ShoppersPresent zone={snapshot.zone} />
+      </section>
+      <ShopperSummary recs={recs} receivedAt={snapshot.recommendationsAt} />
+      <h2 className="aisle-section-title">{recs?.shopper ? t('recs.forYou') : t('recs.popular')}</h2>
+      <RecGrid items={recs?.items ?? []} empty={t('recs.empty')} />
+    </ScreenFrame>
+  );
+}
+
+export function KioskApp({ params }: { params: ScreenParams }) {
+  const snapshot = useScreenConnection('kiosk', params.screenId, { gatewayUrl: params.gatewayUrl });
+  return <KioskScreen snapshot={snapshot} screenId={params.screenId} />;
+}

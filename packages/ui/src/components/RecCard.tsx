@@ -1,0 +1,47 @@
+import type { RecommendedItem } from '@aisle/contracts';
+import type { CSSProperties } from 'react';
+import { useI18n } from '../i18n/I18nProvider';
+
+/** A stable hue per item (FNV-1a spread by the golden angle), so the tile has a colour before product photos exist. */
+export function itemHue(itemId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < itemId.length; i++) hash = Math.imul(hash ^ itemId.charCodeAt(i), 0x01000193) >>> 0;
+  return Math.round((hash * 137.508) % 360);
+}
+
+export function RecCard({ item }: { item: RecommendedItem }) {
+  const { lang, price } = useI18n();
+  return (
+    <article className="aisle-card" data-testid="rec-card" data-item-id={item.itemId} data-reason={item.reason.code}>
+      <div className="aisle-card__tile" style={{ '--aisle-tile-hue': itemHue(item.itemId) } as CSSProperties}>
+        <span aria-hidden="true">{item.brand.slice(0, 1)}</span>
+      </div>
+      <div className="aisle-card__body">
+        <p className="aisle-card__brand">{item.brand}</p>
+        <h3 className="aisle-card__name" lang={lang}>
+          {item.name[lang]}
+        </h3>
+        <p className="aisle-card__price" data-testid="rec-price">
+          {price(item.price, item.currency)}
+        </p>
+        <p className="aisle-card__reason" data-testid="rec-reason" lang={lang}>
+          {item.reason.text[lang]}
+        </p>
+      </div>
+    </article>
+  );
+}
+
+/** The pushed cards in the order the gateway ranked them; `empty` is shown when there are none. */
+export function RecGrid({ items, empty }: { items: readonly RecommendedItem[]; empty: string }) {
+  if (items.length === 0) return <p className="aisle-empty">{empty}</p>;
+  return (
+    <ul className="aisle-rec-grid">
+      {items.map((item) => (
+        <li key={item.itemId}>
+          <RecCard item={item} />
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,37 @@
+export { RecCard, RecGrid } from './components/RecCard';
+export { readShellInfo, ScreenFrame, ScreenRoot } from './components/Screen';
+export { ConnectionIndicator, LanguageToggle, OfflineBadge, StatusBar } from './components/StatusBar';
+export { RefusalNotice, ShopperSummary, ShoppersPresent, useNow, ZoneName } from './components/Zone';
+export { DEFAULT_SCREEN_IDS, readScreenParams, type ScreenParams } from './connection/params';
+export {
+  type ConnectionState,
+  INITIAL_SNAPSHOT,
+  ScreenConnection,
+  type ScreenConnectionOptions,
+  type ScreenSnapshot,
+  type ScreenSocket,
+} from './connection/ScreenConnection';
+export {
+  openScreenSocket,
+  type UseScreenConnectionOptions,
+  useScreenConnection,
+} from './connection/useScreenConnection';
+export { type ParsedServerEvent, parseServerEvent, SERVER_EVENTS, type ServerEventName } from './connection/validate';
+export type { AisleShellInfo } from './electron/shell-info';
+export { formatCount, formatDwell, formatPrice, formatTime } from './i18n/format';
+export { type I18n, LanguageProvider, useI18n } from './i18n/I18nProvider';
+export {
+  type Dictionary,
+  dictionaries,
+  en,
+  isLang,
+  ko,
+  LANGS,
+  type Lang,
+  LOCALES,
+  type MessageKey,
+  placeholdersOf,
+  pluralKey,
+  REFUSAL_KEYS,
+  translate,
+} from './i18n/messages';
