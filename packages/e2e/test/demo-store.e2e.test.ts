@@ -1,14 +1,17 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { launchChromium, processesInGroup, REPO_ROOT, type RunningDemo, startDemoStore, until } from '@aisle/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-/** `npm start` as a user runs it, on free ports and a fresh data folder; screenshots land in docs/. */
+/**
+ * `npm start` as a user runs it, on free ports and a fresh data folder. Screenshots go to
+ * test-results/ (AISLE_SCREENSHOT_DIR=docs/screenshots refreshes the ones in the docs).
+ */
 const dataDir = mkdtempSync(join(tmpdir(), 'aisle-demo-'));
 const env = { AISLE_DATA_DIR: dataDir, AISLE_HTTP_PORT: '0', AISLE_CLOUD_PORT: '0', AISLE_MQTT_PORT: '0' };
-const shots = join(REPO_ROOT, 'docs', 'screenshots');
+const shots = resolve(REPO_ROOT, process.env.AISLE_SCREENSHOT_DIR ?? 'test-results/screenshots');
 let demo: RunningDemo | undefined;
 let browser: Browser;
 
