@@ -3,6 +3,7 @@ import type { Product, StoreOverview, TopicFamily, Zone, ZoneContext } from '@ai
 import { loadRecommender, type Recommender } from '@aisle/recsys/serve';
 import type { Logger } from 'pino';
 import { EmbeddedBroker } from './broker/embedded';
+import { openPolicy } from './broker/policy';
 import { GatewayConfig, type GatewayConfigInput } from './config';
 import { createDecider } from './decide/decide';
 import { GatewayError } from './errors';
@@ -160,20 +161,24 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     },
   });
   const ingestLog = log('ingest');
-  const broker = await EmbeddedBroker.create(log('broker'), ({ topic, payload, clientId }) => {
-    const at = now();
-    const rejection = ingest(topic, payload, at);
-    if (!rejection) {
-      metrics.ingested.inc({ family: topic.split('/')[3] ?? 'unknown' });
-      return;
-    }
-    metrics.rejected.inc({ reason: rejection.reason });
-    ingestLog.warn({ topic, clientId, reason: rejection.reason, detail: rejection.detail }, 'message dead-lettered');
-    try {
-      store.addDeadLetter({ topic, clientId, ...rejection, payload, receivedAt: at });
-    } catch (err) {
-      ingestLog.error({ err }, 'cannot store dead letter');
-    }
+  const broker = await EmbeddedBroker.create({
+    logger: log('broker'),
+    policy: openPolicy,
+    onMessage: ({ topic, payload, clientId }) => {
+      const at = now();
+      const rejection = ingest(topic, payload, at);
+      if (!rejection) {
+        metrics.ingested.inc({ family: topic.split('/')[3] ?? 'unknown' });
+        return;
+      }
+      metrics.rejected.inc({ reason: rejection.reason });
+      ingestLog.warn({ topic, clientId, reason: rejection.reason, detail: rejection.detail }, 'message dead-lettered');
+      try {
+        store.addDeadLetter({ topic, clientId, ...rejection, payload, receivedAt: at });
+      } catch (err) {
+        ingestLog.error({ err }, 'cannot store dead letter');
+      }
+    },
   });
 
   // --- HTTP + screens ----------------------------------------------------------------

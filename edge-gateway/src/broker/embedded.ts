@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { closeServer, listen } from '../net';
+import type { BrokerPolicy } from './policy';
 
 export interface DeviceMessage {
   topic: string;
@@ -9,17 +10,55 @@ export interface DeviceMessage {
   clientId: string;
 }
 
-/** The MQTT broker embedded in the gateway (aedes on a TCP port). */
+export interface EmbeddedBrokerOptions {
+  logger: Logger;
+  policy: BrokerPolicy;
+  onMessage(msg: DeviceMessage): void;
+  /** Called when the policy refuses a publish (the client is then disconnected). */
+  onRefusedPublish?(clientId: string, topic: string, reason: string): void;
+}
+
+function connackError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/** The MQTT broker embedded in the gateway (aedes on a TCP port), with the policy as its hooks. */
 export class EmbeddedBroker {
   private server: Server | undefined;
   private constructor(private readonly aedes: Aedes) {}
 
-  static async create(logger: Logger, onMessage: (msg: DeviceMessage) => void): Promise<EmbeddedBroker> {
-    const aedes = await Aedes.createBroker();
+  static async create(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+    const { logger, policy } = opts;
+    // clients that connected with an empty client id and clean session off
+    const emptyIdWithSession = new WeakSet<Client>();
+    const aedes = await Aedes.createBroker({
+      preConnect(client, packet, done) {
+        if (packet.clientId === '' && !packet.clean) emptyIdWithSession.add(client);
+        done(null, true);
+      },
+      authenticate(client, username, password, done) {
+        // [MQTT-3.1.3-8] a zero-byte client id with CleanSession 0 gets CONNACK 0x02 (identifier rejected)
+        if (emptyIdWithSession.has(client))
+          return done(connackError(2, 'a client id is required unless clean session is set'), false);
+        if (!policy.authenticate(client.id, username, password))
+          return done(connackError(4, 'bad user name or password'), false);
+        done(null, true);
+      },
+      authorizePublish(client, packet, done) {
+        if (!client) return done(null); // the broker's own messages
+        const reason = policy.authorizePublish(client.id, packet.topic);
+        if (reason === null) return done(null);
+        opts.onRefusedPublish?.(client.id, packet.topic, reason);
+        done(new Error(reason));
+      },
+      authorizeSubscribe(client, subscription, done) {
+        done(null, policy.authorizeSubscribe(client.id, subscription.topic) ? subscription : null);
+      },
+    });
     aedes.on('publish', (packet, client) => {
       // client is null for the broker's own messages ($SYS, wills it sends itself)
       if (!client) return;
-      onMessage({ topic: packet.topic, payload: Buffer.from(packet.payload), clientId: client.id });
+      opts.onMessage({ topic: packet.topic, payload: Buffer.from(packet.payload), clientId: client.id });
     });
     // A misbehaving client is logged and dropped by aedes; it never takes the broker down.
     aedes.on('clientError', (client, err) =>
