@@ -13,6 +13,36 @@ export const GatewayConfig = z
     /** Folder holding model.onnx and model.json, as written by @aisle/recsys. */
     modelDir: z.string().min(1),
     cloudUrl: z.url(),
+    /**
+     * Who may connect to the broker: the device registry (per-device credentials and
+     * topic ACL), or `open` (anyone; tests and local tools only).
+     */
+    auth: z
+      .discriminatedUnion('mode', [
+        z.object({ mode: z.literal('registry'), registryPath: z.string().min(1) }).strict(),
+        z.object({ mode: z.literal('open') }).strict(),
+      ])
+      .default({ mode: 'open' }),
+    ingest: z
+      .object({
+        /** Messages per second one device may publish on average… */
+        ratePerSecond: z.number().positive().default(50),
+        /** …and how many it may send at once. */
+        burst: z.number().int().positive().default(200),
+        /** Secret salt of the shopper pseudonyms derived from raw advertisements; random per start if unset. */
+        pseudonymSalt: z.string().min(16).optional(),
+      })
+      .prefault({}),
+    storage: z
+      .object({
+        /** Raw beacon sightings are kept this long, then purged; visits and touches stay. */
+        rawRetentionHours: z.number().positive().default(24),
+        /** At most this many raw sightings are stored per day; the rest are counted and dropped. */
+        maxRawSightingsPerDay: z.number().int().positive().default(2_000_000),
+        /** How often buffered sightings are written in one transaction, ms. */
+        flushIntervalMs: z.number().int().positive().default(250),
+      })
+      .prefault({}),
     /** Folders of built screens served over HTTP, by URL prefix (e.g. { kiosk: 'kiosk-app/dist' }). */
     screens: z.record(z.string().regex(/^[a-z-]+$/), z.string()).default({}),
     presence: z

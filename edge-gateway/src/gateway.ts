@@ -1,20 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
-import type { Product, StoreOverview, TopicFamily, Zone, ZoneContext } from '@aisle/contracts';
+import { type Product, type StoreOverview, topics, type Zone, type ZoneContext } from '@aisle/contracts';
 import { loadRecommender, type Recommender } from '@aisle/recsys/serve';
 import type { Logger } from 'pino';
 import { EmbeddedBroker } from './broker/embedded';
 import { openPolicy } from './broker/policy';
 import { GatewayConfig, type GatewayConfigInput } from './config';
 import { createDecider } from './decide/decide';
+import { DeviceRegistry } from './devices/registry';
 import { GatewayError } from './errors';
 import { loadFloorPlan } from './floor-plan';
 import { createHttp } from './http/server';
-import { createIngest } from './ingest/ingest';
+import { createIngest, QUIET_REASONS } from './ingest/ingest';
+import { shopperFromAdvertisement } from './ingest/shopper-id';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { PresenceEngine, type ZoneChange } from './presence/engine';
 import { ScreenHub } from './realtime/screens';
 import { GatewayStore } from './store/db';
+import { SightingWriter } from './store/sighting-writer';
 import { CloudClient } from './sync/cloud-client';
 import { createOutboxPusher } from './sync/outbox';
 
@@ -46,6 +50,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     outboxDepth: () => store.outboxDepth(),
     screensConnected: () => hub?.connected ?? 0,
     shoppersPresent: () => [...presence.occupancy().values()].reduce((a, b) => a + b, 0),
+    storage: () => store.usage(),
   });
   const store = new GatewayStore(config.databasePath);
   const cloud = new CloudClient(config.cloudUrl, config.sync.requestTimeoutMs);
@@ -117,6 +122,8 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     const touched = new Set<string>();
     for (const c of changes) {
       metrics.zoneChanges.inc();
+      if (c.from === null) store.startSession(c.deviceId, c.at);
+      if (c.to === null) store.endSession(c.deviceId, c.at);
       if (c.from) {
         store.recordZoneLeave(c.deviceId, c.from, c.at);
         touched.add(c.from);
@@ -134,50 +141,72 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   }
 
   // --- ingest ------------------------------------------------------------------------
-  const deviceIds: Record<TopicFamily, Set<string>> = {
-    ble: new Set(floorPlan.scanners.map((s) => s.id)),
-    // shelves, sensors and tills get a registry with credentials in the ingest work (#3)
-    shelf: new Set(),
-    sensor: new Set(),
-    pos: new Set(),
-  };
+  const registry = config.auth.mode === 'registry' ? DeviceRegistry.load(config.auth.registryPath) : undefined;
+  if (registry && registry.file.storeId !== storeId)
+    throw new GatewayError('bad_config', `device registry is for store "${registry.file.storeId}", not "${storeId}"`);
+  const sightings = new SightingWriter(store, config.storage.maxRawSightingsPerDay);
+  const pseudonymSalt = config.ingest.pseudonymSalt ?? randomBytes(16).toString('hex');
   const ingest = createIngest({
     storeId,
-    knownDevice: (family, id) => family !== 'ble' || deviceIds.ble.has(id),
+    // a BLE scanner must also be placed in the floor plan, or its sightings mean nothing
+    knownDevice: (family, id) => (registry?.has(family, id) ?? true) && (family !== 'ble' || scannerZones.has(id)),
+    rateLimit: { perSecond: config.ingest.ratePerSecond, burst: config.ingest.burst },
     handlers: {
       ble: (s, at) => {
-        const change = presence.observe(s, at);
+        const deviceId = s.deviceId ?? shopperFromAdvertisement(s.advertisement, pseudonymSalt);
+        if (deviceId === undefined) return; // another kind of beacon: not a shopper
+        sightings.add({ deviceId, scannerId: s.scannerId, rssi: s.rssi, ts: s.ts, receivedAt: at });
+        const change = presence.observe({ deviceId, scannerId: s.scannerId, rssi: s.rssi, ts: s.ts }, at);
         if (change) onZoneChanges([change]);
       },
-      sensor: () => {},
+      sensor: (r) => store.recordSensorReading(r),
       shelf: (i) => {
         store.recordInteraction(i);
       },
+      rfid: (r) => store.recordRfidRead(r),
       pos: (p, at) => {
         if (!store.recordPurchase(p, at)) return;
         const shopper = p.shopperDeviceId ? presence.get(p.shopperDeviceId) : undefined;
         if (shopper && screenZones.has(shopper.zoneId)) void refreshZone(shopper.zoneId);
       },
+      status: (family, status, at) => {
+        store.recordDeviceStatus(family, status, at);
+        devices.set(`${family}/${status.deviceId}`, { family, online: status.state !== 'offline' });
+        const online = new Map<string, number>();
+        for (const d of devices.values()) if (d.online) online.set(d.family, (online.get(d.family) ?? 0) + 1);
+        metrics.devicesOnline.reset();
+        for (const [f, n] of online) metrics.devicesOnline.set({ family: f }, n);
+      },
     },
   });
+  const devices = new Map<string, { family: string; online: boolean }>();
   const ingestLog = log('ingest');
+  const deadLetterTopic = topics.deadLetter(storeId);
   const broker = await EmbeddedBroker.create({
     logger: log('broker'),
-    policy: openPolicy,
+    policy: registry?.policy() ?? openPolicy,
+    onRefusedPublish: (clientId, topic, reason) => {
+      metrics.refusedPublishes.inc();
+      log('broker').warn({ clientId, topic, reason }, 'publish refused');
+    },
     onMessage: ({ topic, payload, clientId }) => {
       const at = now();
-      const rejection = ingest(topic, payload, at);
-      if (!rejection) {
-        metrics.ingested.inc({ family: topic.split('/')[3] ?? 'unknown' });
+      const result = ingest(topic, payload, at);
+      if (result.ok) {
+        metrics.ingested.inc({ family: result.family });
         return;
       }
-      metrics.rejected.inc({ reason: rejection.reason });
-      ingestLog.warn({ topic, clientId, reason: rejection.reason, detail: rejection.detail }, 'message dead-lettered');
+      const device = result.deviceId && result.reason !== 'unknown_device' ? result.deviceId : 'unknown';
+      metrics.rejected.inc({ reason: result.reason, device });
+      if (QUIET_REASONS.has(result.reason)) return;
+      const notice = { topic, clientId, reason: result.reason, detail: result.detail, receivedAt: at };
+      ingestLog.warn(notice, 'message dead-lettered');
       try {
-        store.addDeadLetter({ topic, clientId, ...rejection, payload, receivedAt: at });
+        store.addDeadLetter({ ...notice, payload });
       } catch (err) {
         ingestLog.error({ err }, 'cannot store dead letter');
       }
+      broker.publish(deadLetterTopic, JSON.stringify(notice));
     },
   });
 
@@ -231,6 +260,24 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     }
   }
 
+  let droppedReported = 0;
+  function flushSightings(): void {
+    try {
+      sightings.flush();
+    } catch (err) {
+      log('store').error({ err }, 'cannot write sightings');
+    }
+    metrics.sightingsDropped.inc(sightings.dropped - droppedReported);
+    droppedReported = sightings.dropped;
+  }
+
+  function purgeRawData(at: number): number {
+    const purged = store.purgeRawSightings(at - config.storage.rawRetentionHours * 3_600_000);
+    metrics.sightingsPurged.inc(purged);
+    if (purged > 0) log('store').info({ purged }, 'raw sightings past retention purged');
+    return purged;
+  }
+
   return {
     config,
     storeId,
@@ -239,6 +286,10 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     metrics,
     presence,
     recommender,
+    /** Writes buffered raw sightings now (tests and shutdown). */
+    flushSightings,
+    /** Deletes raw sightings older than the retention; returns how many. */
+    purgeRawData,
     /** Sends what is in the outbox now (tests and shutdown). */
     flushOutbox: () => flush(now),
 
@@ -272,6 +323,9 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       await Promise.all([...screenZones].map((z) => refreshZone(z)));
       timers.push(setInterval(() => onZoneChanges(presence.expire(now())), 1_000));
       timers.push(setInterval(() => void syncTick(), config.sync.intervalMs));
+      timers.push(setInterval(flushSightings, config.storage.flushIntervalMs));
+      timers.push(setInterval(() => purgeRawData(now()), 3_600_000));
+      purgeRawData(now());
       for (const t of timers) t.unref();
       const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
       const mqttHost = config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host;
@@ -281,6 +335,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
 
     async close(): Promise<void> {
       for (const t of timers) clearInterval(t);
+      flushSightings();
       await broker.close();
       await hub?.close();
       await http.close();

@@ -6,6 +6,7 @@ export interface MetricProbes {
   outboxDepth(): number;
   screensConnected(): number;
   shoppersPresent(): number;
+  storage(): { rows: Record<string, number>; bytes: number };
 }
 
 export function createMetrics(probes: MetricProbes) {
@@ -21,9 +22,48 @@ export function createMetrics(probes: MetricProbes) {
     }),
     rejected: new Counter({
       name: 'aisle_ingest_rejected_total',
-      help: 'Device messages rejected and dead-lettered, by reason',
-      labelNames: ['reason'] as const,
+      help: 'Device messages rejected, by reason and device (registered devices only; others count as "unknown")',
+      labelNames: ['reason', 'device'] as const,
       registers: [registry],
+    }),
+    refusedPublishes: new Counter({
+      name: 'aisle_broker_refused_publishes_total',
+      help: 'Publishes the broker refused by ACL (the client is disconnected)',
+      registers: [registry],
+    }),
+    devicesOnline: new Gauge({
+      name: 'aisle_devices_online',
+      help: 'Devices whose last status is online or heartbeat, by family',
+      labelNames: ['family'] as const,
+      registers: [registry],
+    }),
+    sightingsDropped: new Counter({
+      name: 'aisle_storage_sightings_dropped_total',
+      help: 'Raw sightings not stored because the daily cap was reached',
+      registers: [registry],
+    }),
+    sightingsPurged: new Counter({
+      name: 'aisle_storage_sightings_purged_total',
+      help: 'Raw sightings deleted after the retention period',
+      registers: [registry],
+    }),
+    storageRows: new Gauge({
+      name: 'aisle_storage_rows',
+      help: 'Rows per table in the gateway database',
+      labelNames: ['table'] as const,
+      registers: [registry],
+      collect() {
+        const usage = probes.storage();
+        for (const [table, n] of Object.entries(usage.rows)) this.set({ table }, n);
+      },
+    }),
+    storageBytes: new Gauge({
+      name: 'aisle_storage_bytes',
+      help: 'Size of the gateway database on disk',
+      registers: [registry],
+      collect() {
+        this.set(probes.storage().bytes);
+      },
     }),
     zoneChanges: new Counter({
       name: 'aisle_presence_zone_changes_total',

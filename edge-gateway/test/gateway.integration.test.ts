@@ -1,9 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { type Cloud, createCloud } from '@aisle/cloud-sync';
 import {
+  DeadLetterNotice,
+  type FloorPlan,
   type HelloResult,
   PROTOCOL_VERSION,
   type RecommendationsPush,
@@ -12,23 +9,21 @@ import {
   schemaExamples,
   topics,
 } from '@aisle/contracts';
-import { rankReference, saveModel, trainZonePopularity, type ZonePopularityModel } from '@aisle/recsys';
-import { demoCatalog, demoFloorPlan, demoHistory } from '@aisle/simulators';
+import { rankReference, type ZonePopularityModel } from '@aisle/recsys';
+import { until } from '@aisle/testkit';
 import mqtt from 'mqtt';
-import pino from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway, type ListeningGateway } from '../src/index';
+import type { Gateway, ListeningGateway } from '../src/index';
+import { type Fixture, startFixture } from './fixture';
 
-const plan = demoFloorPlan('test-store');
-const catalog = demoCatalog();
-let dir: string;
-let cloud: Cloud;
+let fx: Fixture;
 let gateway: Gateway;
 let urls: ListeningGateway;
 let model: ZonePopularityModel;
+let plan: FloorPlan;
+let cloud: Fixture['cloud'];
 let device: mqtt.MqttClient;
-const logLines: string[] = [];
 
 type ScreenSocket = Socket<ScreenServerToClient, ScreenClientToServer>;
 const sockets: ScreenSocket[] = [];
@@ -48,16 +43,6 @@ async function screen(
   return { socket, hello, pushes };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A phone heard by one scanner every 200 ms until the gateway places it there. */
 async function walkInto(deviceId: string, zoneId: string) {
   const scannerId = `scanner-${zoneId}`;
@@ -69,59 +54,16 @@ async function walkInto(deviceId: string, zoneId: string) {
   expect(gateway.presence.get(deviceId)?.zoneId).toBe(zoneId);
 }
 
-const metric = async (name: string) => {
-  const text = await (await fetch(`${urls.httpUrl}/metrics`)).text();
-  return Number(
-    text
-      .split('\n')
-      .find((l) => l.startsWith(name))
-      ?.split(' ')[1] ?? 0,
-  );
-};
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'aisle-gw-'));
-  writeFileSync(join(dir, 'floor-plan.json'), JSON.stringify(plan));
-  cloud = createCloud({
-    databasePath: ':memory:',
-    logger: pino({ level: 'silent' }),
-    seed: { catalog: { items: catalog }, customers: [] },
-  });
-  const cloudUrl = await cloud.app.listen({ host: '127.0.0.1', port: 0 });
-  model = trainZonePopularity(demoHistory(plan, catalog, { now: 1_764_000_000_000 }), {
-    zones: plan.zones.map((z) => z.id),
-    items: catalog.map((p) => p.id),
-    now: 1_764_000_000_000,
-  });
-  await saveModel(model, join(dir, 'model'));
-  const logSink = new Writable({
-    write(chunk, _enc, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
-  gateway = await createGateway(
-    {
-      databasePath: join(dir, 'gateway.db'),
-      floorPlanPath: join(dir, 'floor-plan.json'),
-      modelDir: join(dir, 'model'),
-      cloudUrl,
-      http: { port: 0 },
-      mqtt: { port: 0 },
-      presence: { confirmMs: 0 },
-      sync: { intervalMs: 100 },
-    },
-    { logger: pino({ level: 'info' }, logSink) },
-  );
-  urls = await gateway.listen();
+  fx = await startFixture();
+  ({ gateway, urls, model, plan, cloud } = fx);
   device = await mqtt.connectAsync(urls.mqttUrl, { clientId: 'test-devices' });
 });
 
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
   await device?.endAsync();
-  await gateway?.close();
-  await cloud?.app.close();
+  await fx?.close();
 });
 
 describe('edge gateway, end to end in one process', () => {
@@ -193,7 +135,10 @@ describe('edge gateway, end to end in one process', () => {
       ],
       ['aisle/v1/test-store/ble/scanner-beauty', JSON.stringify(sighting)],
     ];
-    const before = await metric('aisle_ingest_rejected_total');
+    const notices: DeadLetterNotice[] = [];
+    const monitor = await mqtt.connectAsync(urls.mqttUrl, { clientId: 'test-monitor' });
+    monitor.on('message', (_t, p) => notices.push(DeadLetterNotice.parse(JSON.parse(p.toString()))));
+    await monitor.subscribeAsync(topics.deadLetter(plan.storeId));
     for (const [topic, payload] of bad) device.publish(topic, payload);
     const reasons = () =>
       gateway.store.db.prepare('SELECT reason FROM dead_letters ORDER BY id').pluck().all() as string[];
@@ -206,10 +151,18 @@ describe('edge gateway, end to end in one process', () => {
       'unknown_device',
       'bad_topic',
     ]);
-    expect(logLines.filter((l) => l.includes('message dead-lettered'))).toHaveLength(bad.length);
+    expect(fx.logLines.filter((l) => l.includes('message dead-lettered'))).toHaveLength(bad.length);
     const metrics = await (await fetch(`${urls.httpUrl}/metrics`)).text();
-    expect(metrics).toMatch(/aisle_ingest_rejected_total\{reason="bad_json",service="edge-gateway"\} 2/);
-    expect(before).toBeGreaterThanOrEqual(0);
+    expect(metrics).toMatch(
+      /aisle_ingest_rejected_total\{reason="bad_json",device="scanner-beauty",service="edge-gateway"\} 2/,
+    );
+    expect(metrics).toMatch(
+      /aisle_ingest_rejected_total\{reason="unknown_device",device="unknown",service="edge-gateway"\} 1/,
+    );
+    // …and announced on the dead-letter topic, with the reason
+    await until('dead-letter notices', () => notices.length >= bad.length);
+    expect(notices.map((n) => n.reason)).toEqual(reasons());
+    await monitor.endAsync();
     // still serving: a good sighting places a new shopper, and /health passes
     await walkInto('shp-after-bad', 'menswear');
     const health = await fetch(`${urls.httpUrl}/health`);

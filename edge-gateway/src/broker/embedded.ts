@@ -76,6 +76,14 @@ export class EmbeddedBroker {
     return this.server?.listening ?? false;
   }
 
+  /** Publishes as the broker itself (QoS 0, not retained), e.g. the dead-letter notices. */
+  publish(topic: string, payload: string): void {
+    this.aedes.publish(
+      { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
+      () => {},
+    );
+  }
+
   async listen(host: string, port: number): Promise<number> {
     this.server = createServer(this.aedes.handle);
     return listen(this.server, host, port, 'MQTT');

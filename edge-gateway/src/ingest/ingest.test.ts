@@ -1,25 +1,34 @@
 import { schemaExamples, topics } from '@aisle/contracts';
 import { describe, expect, it, vi } from 'vitest';
-import { createIngest, type IngestHandlers } from './ingest';
+import { createIngest, type IngestHandlers, type IngestResult } from './ingest';
 
 const sighting = schemaExamples.BeaconSighting.example;
 const good = topics.beaconSighting('seoul-01', sighting.scannerId);
 
-function setup() {
-  const handlers: IngestHandlers = { ble: vi.fn(), sensor: vi.fn(), shelf: vi.fn(), pos: vi.fn() };
+function setup(rateLimit = { perSecond: 1_000, burst: 1_000 }) {
+  const handlers: IngestHandlers = {
+    ble: vi.fn(),
+    sensor: vi.fn(),
+    shelf: vi.fn(),
+    rfid: vi.fn(),
+    pos: vi.fn(),
+    status: vi.fn(),
+  };
   const ingest = createIngest({
     storeId: 'seoul-01',
-    knownDevice: (family, id) => family !== 'ble' || id === sighting.scannerId,
+    knownDevice: (family, id) => family !== 'ble' || id === sighting.scannerId || id === 'scanner-other',
     handlers,
+    rateLimit,
   });
   return { ingest, handlers };
 }
 const buf = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x));
+const reason = (r: IngestResult) => (r.ok ? 'ok' : r.reason);
 
 describe('ingest', () => {
   it('hands a valid sighting to the BLE handler', () => {
     const { ingest, handlers } = setup();
-    expect(ingest(good, buf(sighting), 5)).toBeUndefined();
+    expect(ingest(good, buf(sighting), 5)).toEqual({ ok: true, family: 'ble', deviceId: sighting.scannerId });
     expect(handlers.ble).toHaveBeenCalledWith(sighting, 5);
   });
 
@@ -32,15 +41,52 @@ describe('ingest', () => {
     ['invalid_payload', good, buf({ ...sighting, rssi: 'strong' })],
     ['unknown_device', topics.beaconSighting('seoul-01', 'scanner-rogue'), buf(sighting)],
     ['device_mismatch', good, buf({ ...sighting, scannerId: 'scanner-other' })],
-  ])('rejects with %s', (reason, topic, payload) => {
+  ])('rejects with %s', (expected, topic, payload) => {
     const { ingest, handlers } = setup();
-    expect(ingest(topic, payload, 0)?.reason).toBe(reason);
+    expect(reason(ingest(topic, payload, 0))).toBe(expected);
     expect(handlers.ble).not.toHaveBeenCalled();
   });
 
   it('names the failing field of an invalid payload', () => {
     const { ingest } = setup();
-    expect(ingest(good, buf({ ...sighting, rssi: 40 }), 0)?.detail).toMatch(/^rssi:/);
+    const r = ingest(good, buf({ ...sighting, rssi: 40 }), 0);
+    expect(!r.ok && r.detail).toMatch(/^rssi:/);
+  });
+
+  it('drops a second message with the same event id', () => {
+    const { ingest, handlers } = setup();
+    expect(reason(ingest(good, buf(sighting), 0))).toBe('ok');
+    expect(reason(ingest(good, buf({ ...sighting, rssi: -70 }), 1))).toBe('duplicate');
+    expect(handlers.ble).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes every family’s status, checking that it speaks for the topic’s device', () => {
+    const { ingest, handlers } = setup();
+    const status = { ...schemaExamples.DeviceStatus.example, deviceId: 'pos-1' };
+    expect(reason(ingest(topics.deviceStatus('seoul-01', 'pos', 'pos-1'), buf(status), 3))).toBe('ok');
+    expect(handlers.status).toHaveBeenCalledWith('pos', status, 3);
+    expect(reason(ingest(topics.deviceStatus('seoul-01', 'pos', 'pos-2'), buf(status), 3))).toBe('device_mismatch');
+  });
+
+  it('passes RFID reads to their handler', () => {
+    const { ingest, handlers } = setup();
+    const read = schemaExamples.RfidRead.example;
+    expect(reason(ingest(topics.rfidRead('seoul-01', read.readerId), buf(read), 0))).toBe('ok');
+    expect(handlers.rfid).toHaveBeenCalledWith(read, 0);
+  });
+
+  it('rate-limits a flooding device without touching the others', () => {
+    const { ingest } = setup({ perSecond: 10, burst: 20 });
+    const flood = (i: number) => buf({ ...sighting, eventId: `ble-flood-${String(i).padStart(4, '0')}` });
+    const results = Array.from({ length: 100 }, (_, i) => reason(ingest(good, flood(i), 0)));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(20);
+    expect(results.filter((r) => r === 'rate_limited')).toHaveLength(80);
+    const other = topics.beaconSighting('seoul-01', 'scanner-other');
+    const fromOther = { ...sighting, scannerId: 'scanner-other', eventId: 'ble-other-0001' };
+    expect(reason(ingest(other, buf(fromOther), 0))).toBe('ok');
+    // a second later the flooder has 10 more tokens
+    const later = Array.from({ length: 15 }, (_, i) => reason(ingest(good, flood(1_000 + i), 1_000)));
+    expect(later.filter((r) => r === 'ok')).toHaveLength(10);
   });
 
   it('turns a handler exception into a rejection instead of throwing', () => {
@@ -48,6 +94,6 @@ describe('ingest', () => {
     vi.mocked(handlers.ble).mockImplementation(() => {
       throw new Error('disk full');
     });
-    expect(ingest(good, buf(sighting), 0)).toEqual({ reason: 'handler_error', detail: 'disk full' });
+    expect(ingest(good, buf(sighting), 0)).toMatchObject({ ok: false, reason: 'handler_error', detail: 'disk full' });
   });
 });

@@ -1,13 +1,18 @@
 import {
   type BeaconSighting,
+  DEVICE_ID_FIELD,
+  DeviceStatus,
   devicePayloadSchemas,
   MAX_DEVICE_PAYLOAD_BYTES,
   type PosPurchase,
   type ProductInteraction,
   parseTopic,
+  type RfidRead,
   type SensorReading,
+  STATUS_KIND,
   type TopicFamily,
 } from '@aisle/contracts';
+import { RateLimiter, RecentIds } from './guards';
 
 export const REJECT_REASONS = [
   'bad_topic',
@@ -18,66 +23,92 @@ export const REJECT_REASONS = [
   'unknown_device',
   'device_mismatch',
   'handler_error',
+  // counted, but neither logged one by one nor dead-lettered: they come in floods
+  'duplicate',
+  'rate_limited',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-export interface Rejection {
-  reason: RejectReason;
-  detail?: string;
-}
+/** Reasons that are expected in normal operation and would only amplify a flood if stored. */
+export const QUIET_REASONS: ReadonlySet<RejectReason> = new Set(['duplicate', 'rate_limited']);
+
+export type IngestResult =
+  | { ok: true; family: TopicFamily; deviceId: string }
+  | { ok: false; reason: RejectReason; detail?: string; deviceId?: string };
 
 /** One handler per topic family; each receives a payload already validated against its contract. */
 export interface IngestHandlers {
   ble(msg: BeaconSighting, receivedAt: number): void;
   sensor(msg: SensorReading, receivedAt: number): void;
   shelf(msg: ProductInteraction, receivedAt: number): void;
+  rfid(msg: RfidRead, receivedAt: number): void;
   pos(msg: PosPurchase, receivedAt: number): void;
+  status(family: TopicFamily, msg: DeviceStatus, receivedAt: number): void;
 }
 
 export interface IngestOptions {
   storeId: string;
-  /** Whether a device id is registered for a family (floor plan / device registry). */
+  /** Whether a device id is registered for a family (device registry / floor plan). */
   knownDevice(family: TopicFamily, deviceId: string): boolean;
   handlers: IngestHandlers;
+  /** Messages per second each device may send, and the burst it may save up. */
+  rateLimit?: { perSecond: number; burst: number };
+  /** How many recent event ids are remembered to drop duplicates. */
+  dedupCapacity?: number;
 }
 
-/** The field of each payload that names the publishing device; it must match the topic. */
-const DEVICE_FIELD = { ble: 'scannerId', sensor: 'sensorId', shelf: 'shelfId', pos: 'terminalId' } as const;
+const issuesOf = (error: { issues: { path: PropertyKey[]; message: string }[] }) =>
+  error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 
 /**
  * Validates one device message and hands it to its family's handler.
- * Never throws: anything wrong comes back as a Rejection for the dead-letter path.
+ * Never throws: anything wrong comes back as a rejection with its reason.
  */
 export function createIngest(opts: IngestOptions) {
-  return function ingest(topic: string, payload: Buffer, receivedAt: number): Rejection | undefined {
+  const limiter = new RateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 200);
+  const recent = new RecentIds(opts.dedupCapacity ?? 100_000);
+
+  return function ingest(topic: string, payload: Buffer, receivedAt: number): IngestResult {
     const parsed = parseTopic(topic);
-    if (!parsed.ok) return { reason: 'bad_topic', detail: parsed.reason };
-    const { family, storeId, deviceId } = parsed.topic;
-    if (storeId !== opts.storeId) return { reason: 'wrong_store', detail: `topic is for store "${storeId}"` };
+    if (!parsed.ok) return { ok: false, reason: 'bad_topic', detail: parsed.reason };
+    const { family, storeId, deviceId, kind } = parsed.topic;
+    const reject = (reason: RejectReason, detail?: string): IngestResult => ({ ok: false, reason, detail, deviceId });
+    if (storeId !== opts.storeId) return reject('wrong_store', `topic is for store "${storeId}"`);
+    if (!opts.knownDevice(family, deviceId)) return reject('unknown_device', `${family}/${deviceId}`);
+    if (!limiter.take(`${family}/${deviceId}`, receivedAt)) return reject('rate_limited');
     if (payload.length > MAX_DEVICE_PAYLOAD_BYTES)
-      return { reason: 'oversized', detail: `${payload.length} bytes > ${MAX_DEVICE_PAYLOAD_BYTES}` };
-    if (!opts.knownDevice(family, deviceId)) return { reason: 'unknown_device', detail: `${family}/${deviceId}` };
+      return reject('oversized', `${payload.length} bytes > ${MAX_DEVICE_PAYLOAD_BYTES}`);
 
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
     } catch (err) {
-      return { reason: 'bad_json', detail: (err as Error).message };
+      return reject('bad_json', (err as Error).message);
     }
-    const result = devicePayloadSchemas[family].safeParse(json);
-    if (!result.success) {
-      const detail = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      return { reason: 'invalid_payload', detail };
-    }
-    const msg = result.data as Record<string, unknown>;
-    if (msg[DEVICE_FIELD[family]] !== deviceId)
-      return { reason: 'device_mismatch', detail: `${DEVICE_FIELD[family]} differs from the topic's device` };
 
-    try {
-      (opts.handlers[family] as (m: unknown, at: number) => void)(result.data, receivedAt);
-    } catch (err) {
-      return { reason: 'handler_error', detail: (err as Error).message };
+    if (kind === STATUS_KIND) {
+      const status = DeviceStatus.safeParse(json);
+      if (!status.success) return reject('invalid_payload', issuesOf(status.error));
+      if (status.data.deviceId !== deviceId)
+        return reject('device_mismatch', "deviceId differs from the topic's device");
+      return handle(() => opts.handlers.status(family, status.data, receivedAt));
     }
-    return undefined;
+
+    const result = devicePayloadSchemas[family].safeParse(json);
+    if (!result.success) return reject('invalid_payload', issuesOf(result.error));
+    const msg = result.data as { eventId: string } & Record<string, unknown>;
+    if (msg[DEVICE_ID_FIELD[family]] !== deviceId)
+      return reject('device_mismatch', `${DEVICE_ID_FIELD[family]} differs from the topic's device`);
+    if (!recent.add(msg.eventId)) return reject('duplicate');
+    return handle(() => (opts.handlers[family] as (m: unknown, at: number) => void)(result.data, receivedAt));
+
+    function handle(run: () => void): IngestResult {
+      try {
+        run();
+      } catch (err) {
+        return reject('handler_error', (err as Error).message);
+      }
+      return { ok: true, family, deviceId };
+    }
   };
 }

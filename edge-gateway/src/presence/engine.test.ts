@@ -1,7 +1,6 @@
-import type { BeaconSighting } from '@aisle/contracts';
 import { createRng, type Rng } from '@aisle/simulators';
 import { describe, expect, it } from 'vitest';
-import { PresenceEngine, type ZoneChange } from './engine';
+import { PresenceEngine, type PresenceSighting, type ZoneChange } from './engine';
 
 const scanners = new Map([
   ['scanner-a', 'a'],
@@ -10,12 +9,11 @@ const scanners = new Map([
 ]);
 const opts = { windowMs: 5_000, leaveAfterMs: 15_000, hysteresisDb: 6, confirmMs: 2_000, smoothing: 0.25 };
 let n = 0;
-const sighting = (scannerId: string, rssi: number, deviceId = 'shp-1'): BeaconSighting => ({
-  eventId: `ble-${String(n++).padStart(8, '0')}`,
+const sighting = (scannerId: string, rssi: number, deviceId = 'shp-1'): PresenceSighting => ({
   scannerId,
   deviceId,
   rssi: Math.round(rssi),
-  ts: 0,
+  ts: n++,
 });
 const noise = (rng: Rng, sd: number) => (rng() + rng() + rng() - 1.5) * 2 * sd;
 
@@ -70,6 +68,20 @@ describe('PresenceEngine', () => {
     expect(engine.expire(12_000 + opts.leaveAfterMs - 1)).toEqual([]);
     expect(engine.expire(12_000 + opts.leaveAfterMs)).toEqual([{ deviceId: 'shp-1', from: 'b', to: null, at: 27_000 }]);
     expect(engine.get('shp-1')).toBeUndefined();
+  });
+
+  it('ignores a reading that arrives after a newer one from the same scanner', () => {
+    const engine = new PresenceEngine(scanners, { ...opts, confirmMs: 0 });
+    engine.observe({ scannerId: 'scanner-a', deviceId: 'shp-1', rssi: -60, ts: 100 }, 0);
+    engine.observe({ scannerId: 'scanner-b', deviceId: 'shp-1', rssi: -80, ts: 100 }, 0);
+    // a late, strong reading from B taken before the one we have must not move the shopper
+    const late = { scannerId: 'scanner-b', deviceId: 'shp-1', rssi: -40, ts: 50 };
+    expect(engine.observe(late, 100)).toBeUndefined();
+    expect(engine.get('shp-1')?.zoneId).toBe('a');
+    // the same reading in order counts (the -40 is smoothed into B's -80 and B still trails A)
+    let moved: unknown;
+    for (let ts = 150; !moved && ts < 1_000; ts += 50) moved = engine.observe({ ...late, ts }, ts);
+    expect(moved).toMatchObject({ from: 'a', to: 'b' });
   });
 
   it('names the newest arrival of a zone as the shopper in front of its screen', () => {

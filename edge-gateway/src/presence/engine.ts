@@ -1,5 +1,3 @@
-import type { BeaconSighting } from '@aisle/contracts';
-
 export interface PresenceOptions {
   /** Sightings older than this no longer count towards a shopper's zone. */
   windowMs: number;
@@ -28,9 +26,19 @@ export interface ShopperPresence {
   path: readonly string[];
 }
 
+/** A sighting whose shopper is known (from the payload or derived from the advertisement). */
+export interface PresenceSighting {
+  deviceId: string;
+  scannerId: string;
+  rssi: number;
+  /** The scanner's own timestamp; only used to drop readings that arrive out of order. */
+  ts: number;
+}
+
 interface Reading {
   rssi: number;
   at: number;
+  ts: number;
 }
 
 interface Tracked {
@@ -63,7 +71,7 @@ export class PresenceEngine {
   }
 
   /** Feeds one sighting; returns the zone change it caused, if any. */
-  observe(s: BeaconSighting, at: number): ZoneChange | undefined {
+  observe(s: PresenceSighting, at: number): ZoneChange | undefined {
     let t = this.shoppers.get(s.deviceId);
     if (!t) {
       t = { readings: new Map(), zoneId: null, enteredAt: at, lastSeen: at, path: [], candidate: null };
@@ -72,9 +80,12 @@ export class PresenceEngine {
     t.lastSeen = at;
     const prev = t.readings.get(s.scannerId);
     const fresh = prev && at - prev.at <= this.opts.windowMs;
+    // a reading older than the one this scanner already gave arrived out of order: too late to count
+    if (fresh && s.ts < prev.ts) return undefined;
     t.readings.set(s.scannerId, {
       rssi: fresh ? prev.rssi + this.alpha * (s.rssi - prev.rssi) : s.rssi,
       at,
+      ts: s.ts,
     });
 
     const strengths = this.zoneStrengths(t, at);

@@ -1,6 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type PosPurchase, Product, type ProductInteraction } from '@aisle/contracts';
+import {
+  type DeviceStatus,
+  type PosPurchase,
+  Product,
+  type ProductInteraction,
+  type RfidRead,
+  type SensorReading,
+} from '@aisle/contracts';
 import Database from 'better-sqlite3';
 import { migrations } from './migrations';
 
@@ -10,6 +17,14 @@ export interface DeadLetter {
   reason: string;
   detail?: string | undefined;
   payload: Buffer;
+  receivedAt: number;
+}
+
+export interface SightingRow {
+  deviceId: string;
+  scannerId: string;
+  rssi: number;
+  ts: number;
   receivedAt: number;
 }
 
@@ -72,6 +87,24 @@ export class GatewayStore {
       ),
       pendingCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL'),
       markSent: db.prepare('UPDATE outbox SET sent_at = ? WHERE seq <= ? AND sent_at IS NULL'),
+      insertSighting: db.prepare(
+        'INSERT INTO sightings (device_id, scanner_id, rssi, ts, received_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      purgeSightings: db.prepare('DELETE FROM sightings WHERE received_at < ?'),
+      insertRfid: db.prepare(
+        `INSERT OR IGNORE INTO rfid_reads (event_id, epc, item_id, zone_id, shopper_device_id, ts)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      insertReading: db.prepare(
+        'INSERT OR IGNORE INTO sensor_readings (event_id, sensor_id, metric, value, ts) VALUES (?, ?, ?, ?, ?)',
+      ),
+      upsertStatus: db.prepare(
+        `INSERT INTO device_status (family, device_id, state, status, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (family, device_id) DO UPDATE SET state = excluded.state, status = excluded.status,
+         updated_at = excluded.updated_at`,
+      ),
+      startSession: db.prepare('INSERT INTO sessions (device_id, started_at) VALUES (?, ?)'),
+      endSession: db.prepare('UPDATE sessions SET ended_at = ? WHERE device_id = ? AND ended_at IS NULL'),
       deadLetter: db.prepare(
         `INSERT INTO dead_letters (topic, client_id, reason, detail, payload, received_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
@@ -122,6 +155,52 @@ export class GatewayStore {
       this.stmts.insertInteraction.run(i.eventId, i.zoneId, i.itemId, i.action, i.shopperDeviceId ?? null, i.ts)
         .changes > 0
     );
+  }
+
+  /** Writes a batch of raw sightings in one transaction. */
+  insertSightings(rows: readonly SightingRow[]): void {
+    if (rows.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of rows) this.stmts.insertSighting.run(r.deviceId, r.scannerId, r.rssi, r.ts, r.receivedAt);
+    })();
+  }
+
+  /** Deletes raw sightings received before `before`; derived visits and touches stay. */
+  purgeRawSightings(before: number): number {
+    return this.stmts.purgeSightings.run(before).changes;
+  }
+
+  recordRfidRead(r: RfidRead): void {
+    this.db.transaction(() => {
+      for (const t of r.tags)
+        this.stmts.insertRfid.run(r.eventId, t.epc, t.itemId ?? null, r.zoneId, r.shopperDeviceId ?? null, r.ts);
+    })();
+  }
+
+  recordSensorReading(r: SensorReading): void {
+    this.stmts.insertReading.run(r.eventId, r.sensorId, r.metric, r.value, r.ts);
+  }
+
+  recordDeviceStatus(family: string, status: DeviceStatus, at: number): void {
+    this.stmts.upsertStatus.run(family, status.deviceId, status.state, JSON.stringify(status), at);
+  }
+
+  startSession(deviceId: string, at: number): void {
+    this.stmts.startSession.run(deviceId, at);
+  }
+
+  endSession(deviceId: string, at: number): void {
+    this.stmts.endSession.run(at, deviceId);
+  }
+
+  /** Rows per table and bytes on disk, for /metrics. */
+  usage(): { rows: Record<string, number>; bytes: number } {
+    const rows: Record<string, number> = {};
+    for (const table of ['sightings', 'visits', 'sessions', 'interactions', 'rfid_reads', 'purchases', 'dead_letters'])
+      rows[table] = this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const size = this.db.pragma('page_size', { simple: true }) as number;
+    return { rows, bytes: pages * size };
   }
 
   pendingOutbox(limit: number): OutboxRow[] {

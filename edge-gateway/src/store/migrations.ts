@@ -55,4 +55,47 @@ export const migrations: readonly string[] = [
     received_at INTEGER NOT NULL
   );
   `,
+  // 2: every device family, raw sightings with retention, device status, sessions
+  `
+  CREATE TABLE sightings (
+    id INTEGER PRIMARY KEY,
+    device_id TEXT NOT NULL,           -- pseudonymous shopper device id
+    scanner_id TEXT NOT NULL,
+    rssi INTEGER NOT NULL,
+    ts INTEGER NOT NULL,               -- the scanner's clock
+    received_at INTEGER NOT NULL       -- the gateway's clock
+  );
+  CREATE INDEX sightings_received ON sightings (received_at);
+  CREATE TABLE rfid_reads (
+    event_id TEXT NOT NULL,
+    epc TEXT NOT NULL,
+    item_id TEXT,
+    zone_id TEXT NOT NULL,
+    shopper_device_id TEXT,
+    ts INTEGER NOT NULL,
+    PRIMARY KEY (event_id, epc)
+  );
+  CREATE TABLE sensor_readings (
+    event_id TEXT PRIMARY KEY,
+    sensor_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL,
+    ts INTEGER NOT NULL
+  );
+  CREATE TABLE device_status (
+    family TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    status TEXT NOT NULL,              -- DeviceStatus JSON
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (family, device_id)
+  );
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER
+  );
+  CREATE INDEX sessions_device ON sessions (device_id, started_at);
+  `,
 ];

@@ -39,6 +39,7 @@ describe('topics', () => {
     ['other version', 'aisle/v0/s/ble/x/sighting', /root/],
     ['unknown family', `${TOPIC_ROOT}/s/radio/x/sighting`, /unknown family/],
     ['wrong kind for family', `${TOPIC_ROOT}/s/ble/x/purchase`, /carries/],
+    ['inherited property as family', `${TOPIC_ROOT}/s/constructor/x/sighting`, /unknown family/],
     ['wildcard device', `${TOPIC_ROOT}/s/ble/+/sighting`, /device id/],
   ])('rejects %s', (_name, topic, reason) => {
     const r = parseTopic(topic);
@@ -47,12 +48,27 @@ describe('topics', () => {
   });
 });
 
+it('gives every family a status topic beside its data topic', () => {
+  expect(topics.deviceStatus('s', 'rfid', 'r-1')).toBe(`${TOPIC_ROOT}/s/rfid/r-1/status`);
+  expect(parseTopic(topics.deviceStatus('s', 'pos', 'pos-1'))).toMatchObject({ ok: true, topic: { kind: 'status' } });
+  expect(parseTopic(topics.rfidRead('s', 'r-1'))).toMatchObject({ ok: true, topic: { family: 'rfid', kind: 'read' } });
+  expect(parseTopic(topics.deadLetter('s')).ok).toBe(false); // the gateway's own topic is no device topic
+});
+
 describe('payload rules', () => {
   const sighting = schemaExamples.BeaconSighting.example;
 
   it('rejects RSSI outside the radio range and unknown fields', () => {
     expect(BeaconSighting.safeParse({ ...sighting, rssi: 12 }).success).toBe(false);
     expect(BeaconSighting.safeParse({ ...sighting, mac: 'aa:bb' }).success).toBe(false);
+  });
+
+  it('needs either the pseudonymous device id or the raw advertisement, which must be hex', () => {
+    const { deviceId: _omitted, ...anonymous } = sighting;
+    expect(BeaconSighting.safeParse(anonymous).error?.issues[0]?.message).toMatch(/deviceId or the raw advertisement/);
+    expect(BeaconSighting.safeParse({ ...anonymous, advertisement: '02010' }).success).toBe(false);
+    expect(BeaconSighting.safeParse({ ...anonymous, advertisement: 'zz01' }).success).toBe(false);
+    expect(BeaconSighting.safeParse({ ...anonymous, advertisement: '020106' }).success).toBe(true);
   });
 
   it('rejects a purchase whose total does not add up', () => {

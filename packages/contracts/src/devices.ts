@@ -15,17 +15,32 @@ import {
 /** Largest MQTT payload the gateway accepts from a device, in bytes. */
 export const MAX_DEVICE_PAYLOAD_BYTES = 16 * 1024;
 
-/** A BLE scanner saw a shopper's phone. Topic: `aisle/v1/{store}/ble/{scanner}/sighting`. */
+/** Raw BLE advertising data as hex (legacy 31 bytes, extended up to 255). */
+export const AdvertisementHex = z
+  .string()
+  .regex(/^([0-9a-fA-F]{2}){2,255}$/, 'advertisement must be 2-255 bytes of hex')
+  .describe('raw BLE advertising data, hex');
+
+/**
+ * A BLE scanner heard an advertisement. Topic: `aisle/v1/{store}/ble/{scanner}/sighting`.
+ * Scanners that understand the shopper app send its pseudonymous `deviceId`; plain scanners
+ * send the raw `advertisement` and the gateway derives the pseudonym. Never a MAC address.
+ */
 export const BeaconSighting = z
   .object({
     eventId: EventId,
     scannerId: DeviceId,
-    deviceId: ShopperDeviceId,
+    deviceId: ShopperDeviceId.optional(),
+    advertisement: AdvertisementHex.optional(),
     rssi: z.number().int().min(-127).max(0).describe('received signal strength, dBm'),
     txPower: z.number().int().min(-127).max(20).optional().describe('measured power at 1 m, dBm'),
     ts: Timestamp,
   })
-  .strict();
+  .strict()
+  .refine((s) => s.deviceId !== undefined || s.advertisement !== undefined, {
+    message: 'a sighting needs a deviceId or the raw advertisement',
+    path: ['deviceId'],
+  });
 export type BeaconSighting = z.infer<typeof BeaconSighting>;
 
 /** Environmental or counter telemetry. Topic: `aisle/v1/{store}/sensor/{device}/reading`. */
@@ -84,10 +99,73 @@ export const PosPurchase = z
   });
 export type PosPurchase = z.infer<typeof PosPurchase>;
 
-/** Which schema validates the payload of each topic family. */
+/** RFID tags read at once by a fitting-room or mirror reader. Topic: `aisle/v1/{store}/rfid/{reader}/read`. */
+export const RfidRead = z
+  .object({
+    eventId: EventId,
+    readerId: DeviceId,
+    zoneId: ZoneId,
+    tags: z
+      .array(
+        z
+          .object({
+            epc: z.string().regex(/^[0-9A-F]{24}$/, 'EPC-96 as 24 upper-case hex digits'),
+            itemId: ItemId.optional(),
+            rssi: z.number().int().min(-127).max(0).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(64),
+    shopperDeviceId: ShopperDeviceId.optional(),
+    ts: Timestamp,
+  })
+  .strict();
+export type RfidRead = z.infer<typeof RfidRead>;
+
+/**
+ * A device's state. Topic: `aisle/v1/{store}/{family}/{device}/status`. Devices publish
+ * `online` when they connect (retained), `heartbeat` now and then, and register `offline`
+ * as their MQTT last will so the broker announces their death.
+ */
+export const DeviceStatus = z
+  .object({
+    deviceId: DeviceId,
+    state: z.enum(['online', 'heartbeat', 'offline']),
+    firmware: z.string().max(32).optional(),
+    uptimeS: z.number().int().nonnegative().optional(),
+    batteryPct: z.number().min(0).max(100).optional(),
+    ts: Timestamp,
+  })
+  .strict();
+export type DeviceStatus = z.infer<typeof DeviceStatus>;
+
+/** Which schema validates the data payload of each topic family. */
 export const devicePayloadSchemas = {
   ble: BeaconSighting,
   sensor: SensorReading,
   shelf: ProductInteraction,
+  rfid: RfidRead,
   pos: PosPurchase,
 } as const;
+
+/** The field of each data payload that names the publishing device; it must match the topic. */
+export const DEVICE_ID_FIELD = {
+  ble: 'scannerId',
+  sensor: 'sensorId',
+  shelf: 'shelfId',
+  rfid: 'readerId',
+  pos: 'terminalId',
+} as const;
+
+/** A message the gateway could not accept, republished on `topics.deadLetter(store)`. */
+export const DeadLetterNotice = z
+  .object({
+    topic: z.string(),
+    clientId: z.string().optional(),
+    reason: z.string(),
+    detail: z.string().optional(),
+    receivedAt: Timestamp,
+  })
+  .strict();
+export type DeadLetterNotice = z.infer<typeof DeadLetterNotice>;

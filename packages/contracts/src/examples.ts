@@ -1,6 +1,14 @@
 import type { z } from 'zod';
 import { Catalog, Product } from './catalog';
-import { BeaconSighting, PosPurchase, ProductInteraction, SensorReading } from './devices';
+import {
+  BeaconSighting,
+  DeadLetterNotice,
+  DeviceStatus,
+  PosPurchase,
+  ProductInteraction,
+  RfidRead,
+  SensorReading,
+} from './devices';
 import { HelloResult, RecommendationsPush, ScreenHello, StoreOverview, ZoneContext } from './screens';
 import { FloorPlan } from './store';
 import { ApiError, CustomerProfile, PurchaseBatch, PurchaseBatchResult } from './sync';
@@ -39,6 +47,41 @@ export const schemaExamples = {
       rssi: -61,
       txPower: -59,
       ts,
+    },
+  },
+  RawBeaconSighting: {
+    schema: BeaconSighting,
+    example: {
+      eventId: 'ble-0a1b2c3d',
+      scannerId: 'scanner-beauty',
+      advertisement: '0201061aff4c000215e2c56db5dffb48d2b060d0f5a71096e000000000c5',
+      rssi: -67,
+      ts,
+    },
+  },
+  RfidRead: {
+    schema: RfidRead,
+    example: {
+      eventId: 'rfid-3c4d5e6f',
+      readerId: 'mirror-reader-1',
+      zoneId: 'fitting-rooms',
+      tags: [{ epc: '3034257BF400B7800004CB2F', itemId: 'sku-000001', rssi: -48 }],
+      shopperDeviceId: 'shp-4b1e',
+      ts,
+    },
+  },
+  DeviceStatus: {
+    schema: DeviceStatus,
+    example: { deviceId: 'scanner-beauty', state: 'online', firmware: '2.4.1', uptimeS: 3600, ts },
+  },
+  DeadLetterNotice: {
+    schema: DeadLetterNotice,
+    example: {
+      topic: 'aisle/v1/seoul-01/ble/scanner-beauty/sighting',
+      clientId: 'scanner-beauty',
+      reason: 'invalid_payload',
+      detail: 'rssi: Too big: expected number to be <=0',
+      receivedAt: ts,
     },
   },
   SensorReading: {

@@ -1,0 +1,18 @@
+export {
+  AD_TYPE,
+  type AdStructure,
+  type AdvertisementResult,
+  AISLE_APP_UUID,
+  APPLE_COMPANY_ID,
+  type BeaconFrame,
+  EDDYSTONE_SERVICE_UUID,
+  type EddystoneTlmFrame,
+  type EddystoneUidFrame,
+  type EddystoneUrlFrame,
+  type IBeaconFrame,
+  MAX_ADV_BYTES,
+  MAX_LEGACY_ADV_BYTES,
+  parseAdvertisement,
+  shopperPseudonym,
+  type UnknownFrame,
+} from './advertisement';
