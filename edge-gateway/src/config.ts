@@ -55,6 +55,8 @@ export const GatewayConfig = z
         hysteresisDb: z.number().nonnegative().default(6),
         /** How long (ms) the new zone must stay ahead before the move. */
         confirmMs: z.number().int().nonnegative().default(2_000),
+        /** A shopper in one zone this long is lingering: a `dwell` event, once per visit. */
+        dwellThresholdMs: z.number().int().positive().default(10_000),
         /** Weight of a new RSSI reading in the per device × scanner exponential smoothing. */
         smoothing: z.number().gt(0).max(1).default(0.25),
       })

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
-import { type Product, type StoreOverview, topics, type Zone, type ZoneContext } from '@aisle/contracts';
+import {
+  type PresenceEvent,
+  type Product,
+  type StoreOverview,
+  topics,
+  type Zone,
+  type ZoneContext,
+} from '@aisle/contracts';
 import { loadRecommender, type Recommender } from '@aisle/recsys/serve';
 import type { Logger } from 'pino';
 import { EmbeddedBroker } from './broker/embedded';
@@ -16,6 +23,7 @@ import { shopperFromAdvertisement } from './ingest/shopper-id';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { PresenceEngine, type ZoneChange } from './presence/engine';
+import { eventsOfChange } from './presence/events';
 import { ScreenHub } from './realtime/screens';
 import { GatewayStore } from './store/db';
 import { SightingWriter } from './store/sighting-writer';
@@ -117,11 +125,29 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   }
 
   const screenZones = new Set(floorPlan.screens.flatMap((s) => (s.zoneId ? [s.zoneId] : [])));
-  function onZoneChanges(changes: ZoneChange[]): void {
+  const presenceTopic = topics.presence(storeId);
+  function publishPresence(events: readonly PresenceEvent[]): void {
+    for (const e of events) broker.publish(presenceTopic, JSON.stringify(e));
+  }
+
+  /** A product handled in a zone is a touch by the shopper the device names, or else by the newest shopper there. */
+  function touch(
+    zoneId: string,
+    itemId: string,
+    action: 'picked_up' | 'put_back' | 'moved' | 'tried_on',
+    shopperId: string | undefined,
+    at: number,
+  ): void {
+    const deviceId = shopperId ?? presence.newestIn(zoneId)?.deviceId;
+    if (deviceId) publishPresence([{ type: 'product_touch', deviceId, zoneId, itemId, action, at }]);
+  }
+
+  function onZoneChanges(changes: ZoneChange[], sourceTs?: number): void {
     if (changes.length === 0) return;
     const touched = new Set<string>();
     for (const c of changes) {
       metrics.zoneChanges.inc();
+      publishPresence(eventsOfChange(c, sourceTs));
       if (c.from === null) store.startSession(c.deviceId, c.at);
       if (c.to === null) store.endSession(c.deviceId, c.at);
       if (c.from) {
@@ -157,13 +183,16 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         if (deviceId === undefined) return; // another kind of beacon: not a shopper
         sightings.add({ deviceId, scannerId: s.scannerId, rssi: s.rssi, ts: s.ts, receivedAt: at });
         const change = presence.observe({ deviceId, scannerId: s.scannerId, rssi: s.rssi, ts: s.ts }, at);
-        if (change) onZoneChanges([change]);
+        if (change) onZoneChanges([change], s.ts);
       },
       sensor: (r) => store.recordSensorReading(r),
-      shelf: (i) => {
-        store.recordInteraction(i);
+      shelf: (i, at) => {
+        if (store.recordInteraction(i)) touch(i.zoneId, i.itemId, i.action, i.shopperDeviceId, at);
       },
-      rfid: (r) => store.recordRfidRead(r),
+      rfid: (r, at) => {
+        store.recordRfidRead(r);
+        for (const tag of r.tags) if (tag.itemId) touch(r.zoneId, tag.itemId, 'tried_on', r.shopperDeviceId, at);
+      },
       pos: (p, at) => {
         if (!store.recordPurchase(p, at)) return;
         const shopper = p.shopperDeviceId ? presence.get(p.shopperDeviceId) : undefined;
@@ -321,7 +350,21 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
       // every screen zone starts with the zone's own popular items
       await Promise.all([...screenZones].map((z) => refreshZone(z)));
-      timers.push(setInterval(() => onZoneChanges(presence.expire(now())), 1_000));
+      timers.push(
+        setInterval(() => {
+          const at = now();
+          onZoneChanges(presence.expire(at));
+          publishPresence(
+            presence.dwells(at, config.presence.dwellThresholdMs).map((p) => ({
+              type: 'dwell' as const,
+              deviceId: p.deviceId,
+              zoneId: p.zoneId,
+              at,
+              dwellMs: at - p.enteredAt,
+            })),
+          );
+        }, 1_000),
+      );
       timers.push(setInterval(() => void syncTick(), config.sync.intervalMs));
       timers.push(setInterval(flushSightings, config.storage.flushIntervalMs));
       timers.push(setInterval(() => purgeRawData(now()), 3_600_000));

@@ -1,5 +1,5 @@
 export { GatewayConfig, type GatewayConfigInput } from './config';
-export { DeviceRegistry, DeviceRegistryFile, hashSecret, newSecret, verifySecret } from './devices/registry';
+export { DeviceRegistry } from './devices/registry';
 export { GatewayError } from './errors';
 export { createGateway, type Gateway, type GatewayDeps, type ListeningGateway } from './gateway';
 export { createLogger } from './logger';

@@ -23,6 +23,11 @@ function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {
     floorPlanPath: `${dataDir}/floor-plan.json`,
     modelDir: `${dataDir}/models/current`,
     cloudUrl: 'http://127.0.0.1:8090',
+    // devices need credentials unless AISLE_AUTH=open says otherwise (local tools only)
+    auth:
+      env.AISLE_AUTH === 'open'
+        ? { mode: 'open' }
+        : { mode: 'registry', registryPath: env.AISLE_DEVICES ?? `${dataDir}/devices.json` },
     screens: {
       kiosk: fileURLToPath(new URL('../../kiosk-app/dist', import.meta.url)),
       mirror: fileURLToPath(new URL('../../smart-mirror/dist', import.meta.url)),

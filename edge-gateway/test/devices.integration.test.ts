@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BeaconSighting, topics } from '@aisle/contracts';
+import { type DeviceRegistryFile, hashSecret, newSecret } from '@aisle/contracts/credentials';
 import { until } from '@aisle/testkit';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeviceRegistryFile, hashSecret, newSecret } from '../src/index';
 import { type Fixture, startFixture } from './fixture';
 
 const secrets = { 'scanner-beauty': newSecret(), 'scanner-menswear': newSecret(), monitor: newSecret() };

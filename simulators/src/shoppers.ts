@@ -4,11 +4,16 @@ import {
   type PosPurchase,
   type Product,
   type ProductInteraction,
+  type RfidRead,
+  type SensorReading,
   topics,
 } from '@aisle/contracts';
 import { createRng, gaussian, pick, type Rng, shortId } from './random';
 
-export type Publish = (topic: string, payload: BeaconSighting | ProductInteraction | PosPurchase) => void;
+export type Publish = (
+  topic: string,
+  payload: BeaconSighting | ProductInteraction | PosPurchase | RfidRead | SensorReading,
+) => void;
 
 export interface SimulationOptions {
   plan: FloorPlan;
@@ -42,7 +47,7 @@ export class ShopperSimulation {
   private readonly active: Shopper[] = [];
   private readonly scannerOf: Map<string, string>;
   private readonly shelved: Map<string, Product[]>;
-  readonly stats = { sightings: 0, interactions: 0, purchases: 0, shoppersServed: 0 };
+  readonly stats = { sightings: 0, interactions: 0, purchases: 0, rfidReads: 0, footfall: 0, shoppersServed: 0 };
 
   constructor(private readonly opts: SimulationOptions) {
     this.rng = createRng(opts.seed ?? Date.now());
@@ -59,7 +64,10 @@ export class ShopperSimulation {
   tick(now: number): void {
     const target = this.opts.shoppers ?? 8;
     // arrivals are staggered: at most one new shopper per tick
-    if (this.active.length < target) this.active.push(this.arrive(now));
+    if (this.active.length < target) {
+      this.active.push(this.arrive(now));
+      this.footfall('footfall_in', now);
+    }
     for (const s of [...this.active]) {
       if (now >= s.moveAt) {
         s.step++;
@@ -114,10 +122,42 @@ export class ShopperSimulation {
     this.stats.sightings++;
   }
 
+  private footfall(metric: 'footfall_in' | 'footfall_out', now: number): void {
+    const msg: SensorReading = {
+      eventId: `door-${shortId(this.rng, 16)}`,
+      sensorId: 'door-1',
+      metric,
+      value: 1,
+      unit: 'count',
+      ts: now,
+    };
+    this.opts.publish(topics.sensorReading(this.opts.plan.storeId, 'door-1'), msg);
+    this.stats.footfall++;
+  }
+
+  /** In a zone without shelves (the fitting rooms), what the shopper carries is read by the zone's RFID reader. */
+  private tryOn(s: Shopper, zone: string, now: number): void {
+    const item = s.basket.at(-1);
+    if (!item || this.rng() > 0.3) return;
+    const readerId = `rfid-${zone}`;
+    const epc = `3034${item.id.replace(/\D/g, '').padStart(20, '0')}`.slice(0, 24).toUpperCase();
+    const msg: RfidRead = {
+      eventId: `rfid-${shortId(this.rng, 16)}`,
+      readerId,
+      zoneId: zone,
+      tags: [{ epc, itemId: item.id, rssi: -50 }],
+      shopperDeviceId: s.deviceId,
+      ts: now,
+    };
+    this.opts.publish(topics.rfidRead(this.opts.plan.storeId, readerId), msg);
+    this.stats.rfidReads++;
+  }
+
   private browse(s: Shopper, now: number): void {
     const zone = s.route[s.step]!;
     const shelved = this.shelved.get(zone) ?? [];
-    if (shelved.length === 0 || this.rng() > 0.15) return;
+    if (shelved.length === 0) return this.tryOn(s, zone, now);
+    if (this.rng() > 0.15) return;
     const item = pick(this.rng, shelved);
     const shelfId = `shelf-${zone}`;
     const msg: ProductInteraction = {
@@ -137,6 +177,7 @@ export class ShopperSimulation {
   private leave(s: Shopper, now: number): void {
     this.active.splice(this.active.indexOf(s), 1);
     this.stats.shoppersServed++;
+    this.footfall('footfall_out', now);
     if (s.basket.length === 0) return;
     const terminalId = this.opts.terminalId ?? 'pos-1';
     const lines = s.basket.map((p) => ({ itemId: p.id, quantity: 1, unitPrice: p.price }));

@@ -110,7 +110,9 @@ describe('ShopperSimulation', () => {
       for (let t = 0; t < 5_000; t += 1_000) sim.tick(t);
       await expect
         .poll(() => received.length, { timeout: 5_000 })
-        .toBe(sim.stats.sightings + sim.stats.interactions + sim.stats.purchases);
+        .toBe(
+          sim.stats.sightings + sim.stats.interactions + sim.stats.purchases + sim.stats.rfidReads + sim.stats.footfall,
+        );
     } finally {
       await pub.endAsync();
       await sub.endAsync();

@@ -1,46 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DeviceId, StoreId, TOPIC_FAMILIES, type TopicFamily, topics } from '@aisle/contracts';
-import { z } from 'zod';
+import { type TopicFamily, topics } from '@aisle/contracts';
+import { DeviceRegistryFile, verifySecret } from '@aisle/contracts/credentials';
 import type { BrokerPolicy } from '../broker/policy';
 import { GatewayError } from '../errors';
-
-const SecretHash = z.string().regex(/^hmac-sha256\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'hmac-sha256$<salt>$<hash>');
-
-/**
- * The store's devices and their credentials. A device connects with its id as both MQTT
- * client id and user name, and its secret as password. Secrets are random 256-bit tokens
- * (`newSecret()`), so a salted HMAC is enough to keep them off disk in the clear.
- */
-export const DeviceRegistryFile = z
-  .object({
-    storeId: StoreId,
-    devices: z.array(
-      z
-        .object({ id: DeviceId, family: z.enum(Object.keys(TOPIC_FAMILIES) as [TopicFamily]), secretHash: SecretHash })
-        .strict(),
-    ),
-    /** Back-office clients that may read the store's topics (monitoring, benchmarks); they publish nothing. */
-    services: z.array(z.object({ id: DeviceId, secretHash: SecretHash }).strict()).default([]),
-  })
-  .strict();
-export type DeviceRegistryFile = z.infer<typeof DeviceRegistryFile>;
-
-export function newSecret(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-export function hashSecret(secret: string, salt = randomBytes(16).toString('base64')): string {
-  return `hmac-sha256$${salt}$${createHmac('sha256', salt).update(secret).digest('base64')}`;
-}
-
-export function verifySecret(secret: string, stored: string): boolean {
-  const [, salt, hash] = stored.split('$');
-  if (!salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = createHmac('sha256', salt).update(secret).digest();
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
-}
 
 interface Account {
   id: string;

@@ -39,10 +39,15 @@ describe('PresenceEngine', () => {
       }
     }
     changes.push(...engine.expire(t + opts.leaveAfterMs));
-    expect(changes.map((c) => c.to)).toEqual(['a', 'b', 'c', null]);
-    const enteredB = changes[1]!.at;
-    const enteredC = changes[2]!.at;
-    expect(Math.abs(enteredC - enteredB - 30_000)).toBeLessThan(3_000); // within 10 %
+    // exactly: enter A; leave A, enter B; leave B, enter C; leave C
+    expect(changes.map((c) => [c.from, c.to])).toEqual([
+      [null, 'a'],
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', null],
+    ]);
+    const dwell = changes.slice(1).map((c, i) => c.at - changes[i]!.at);
+    for (const [i, [, truth]] of route.entries()) expect(Math.abs(dwell[i]! - truth) / truth).toBeLessThan(0.1);
   });
 
   it('does not flap for a shopper standing on the boundary between two zones', () => {
@@ -63,10 +68,13 @@ describe('PresenceEngine', () => {
     engine.observe(sighting('scanner-a', -50), 0);
     // weak readings from B much later win, because A's strong one is stale
     expect(engine.observe(sighting('scanner-b', -85), 10_000)).toBeUndefined(); // not confirmed yet
-    expect(engine.observe(sighting('scanner-b', -85), 12_000)).toMatchObject({ from: 'a', to: 'b' });
+    // …and the move is dated from when B began to lead
+    expect(engine.observe(sighting('scanner-b', -85), 12_000)).toMatchObject({ from: 'a', to: 'b', at: 10_000 });
     expect(engine.occupancy()).toEqual(new Map([['b', 1]]));
     expect(engine.expire(12_000 + opts.leaveAfterMs - 1)).toEqual([]);
-    expect(engine.expire(12_000 + opts.leaveAfterMs)).toEqual([{ deviceId: 'shp-1', from: 'b', to: null, at: 27_000 }]);
+    expect(engine.expire(12_000 + opts.leaveAfterMs)).toEqual([
+      { deviceId: 'shp-1', from: 'b', fromSince: 10_000, to: null, at: 12_000 },
+    ]);
     expect(engine.get('shp-1')).toBeUndefined();
   });
 
@@ -82,6 +90,14 @@ describe('PresenceEngine', () => {
     let moved: unknown;
     for (let ts = 150; !moved && ts < 1_000; ts += 50) moved = engine.observe({ ...late, ts }, ts);
     expect(moved).toMatchObject({ from: 'a', to: 'b' });
+  });
+
+  it('reports a shopper lingering in a zone once per visit', () => {
+    const engine = new PresenceEngine(scanners, opts);
+    engine.observe(sighting('scanner-a', -50), 0);
+    expect(engine.dwells(9_000, 10_000)).toEqual([]);
+    expect(engine.dwells(10_000, 10_000).map((p) => p.zoneId)).toEqual(['a']);
+    expect(engine.dwells(20_000, 10_000)).toEqual([]);
   });
 
   it('names the newest arrival of a zone as the shopper in front of its screen', () => {

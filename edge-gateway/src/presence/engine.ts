@@ -14,6 +14,8 @@ export interface PresenceOptions {
 export interface ZoneChange {
   deviceId: string;
   from: string | null;
+  /** When the shopper entered `from` (to compute the dwell there). */
+  fromSince: number | null;
   to: string | null;
   at: number;
 }
@@ -47,8 +49,9 @@ interface Tracked {
   enteredAt: number;
   lastSeen: number;
   path: string[];
-  /** A zone that is winning but not yet for long enough. */
-  candidate: { zoneId: string; since: number } | null;
+  /** The zone that leads now (since when), and since when by the hysteresis margin. */
+  candidate: { zoneId: string; since: number; aheadSince: number | null } | null;
+  dwellReported: boolean;
 }
 
 const MAX_PATH = 8;
@@ -74,7 +77,15 @@ export class PresenceEngine {
   observe(s: PresenceSighting, at: number): ZoneChange | undefined {
     let t = this.shoppers.get(s.deviceId);
     if (!t) {
-      t = { readings: new Map(), zoneId: null, enteredAt: at, lastSeen: at, path: [], candidate: null };
+      t = {
+        readings: new Map(),
+        zoneId: null,
+        enteredAt: at,
+        lastSeen: at,
+        path: [],
+        candidate: null,
+        dwellReported: false,
+      };
       this.shoppers.set(s.deviceId, t);
     }
     t.lastSeen = at;
@@ -96,14 +107,16 @@ export class PresenceEngine {
       return undefined;
     }
     if (t.zoneId === null) return this.move(s.deviceId, t, best, at); // first placement
+    if (t.candidate?.zoneId !== best) t.candidate = { zoneId: best, since: at, aheadSince: null };
     const current = strengths.get(t.zoneId);
     if (current !== undefined && strengths.get(best)! - current < this.opts.hysteresisDb) {
-      t.candidate = null;
+      t.candidate.aheadSince = null;
       return undefined;
     }
-    if (t.candidate?.zoneId !== best) t.candidate = { zoneId: best, since: at };
-    if (at - t.candidate.since < this.opts.confirmMs) return undefined;
-    return this.move(s.deviceId, t, best, at);
+    t.candidate.aheadSince ??= at;
+    if (at - t.candidate.aheadSince < this.opts.confirmMs) return undefined;
+    // the shopper has been there since the new zone began to lead, not since it was confirmed
+    return this.move(s.deviceId, t, best, t.candidate.since);
   }
 
   /** Shoppers not seen for `leaveAfterMs` leave; returns their changes. */
@@ -112,9 +125,25 @@ export class PresenceEngine {
     for (const [deviceId, t] of this.shoppers) {
       if (now - t.lastSeen < this.opts.leaveAfterMs) continue;
       this.shoppers.delete(deviceId);
-      if (t.zoneId !== null) changes.push({ deviceId, from: t.zoneId, to: null, at: now });
+      // they left when they were last heard, not when we noticed
+      if (t.zoneId !== null)
+        changes.push({ deviceId, from: t.zoneId, fromSince: t.enteredAt, to: null, at: t.lastSeen });
     }
     return changes;
+  }
+
+  /**
+   * Shoppers who have now been in their zone for `thresholdMs`, each reported once per
+   * zone visit (a shopper lingering at a shelf).
+   */
+  dwells(now: number, thresholdMs: number): ShopperPresence[] {
+    const lingering: ShopperPresence[] = [];
+    for (const [deviceId, t] of this.shoppers) {
+      if (t.zoneId === null || t.dwellReported || now - t.enteredAt < thresholdMs) continue;
+      t.dwellReported = true;
+      lingering.push(this.get(deviceId)!);
+    }
+    return lingering;
   }
 
   get(deviceId: string): ShopperPresence | undefined {
@@ -155,11 +184,13 @@ export class PresenceEngine {
 
   private move(deviceId: string, t: Tracked, to: string, at: number): ZoneChange {
     const from = t.zoneId;
+    const fromSince = from === null ? null : t.enteredAt;
     t.zoneId = to;
     t.enteredAt = at;
     t.candidate = null;
+    t.dwellReported = false;
     t.path.push(to);
     if (t.path.length > MAX_PATH) t.path.shift();
-    return { deviceId, from, to, at };
+    return { deviceId, from, fromSince, to, at };
   }
 }

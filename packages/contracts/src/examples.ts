@@ -9,6 +9,7 @@ import {
   RfidRead,
   SensorReading,
 } from './devices';
+import { PresenceEvent } from './presence';
 import { HelloResult, RecommendationsPush, ScreenHello, StoreOverview, ZoneContext } from './screens';
 import { FloorPlan } from './store';
 import { ApiError, CustomerProfile, PurchaseBatch, PurchaseBatchResult } from './sync';
@@ -82,6 +83,21 @@ export const schemaExamples = {
       reason: 'invalid_payload',
       detail: 'rssi: Too big: expected number to be <=0',
       receivedAt: ts,
+    },
+  },
+  PresenceEvent: {
+    schema: PresenceEvent,
+    example: { type: 'zone_enter', deviceId: 'shp-4b1e', zoneId: 'beauty', at: ts, sourceTs: ts - 40 },
+  },
+  ProductTouch: {
+    schema: PresenceEvent,
+    example: {
+      type: 'product_touch',
+      deviceId: 'shp-4b1e',
+      zoneId: 'beauty',
+      itemId: 'sku-000001',
+      action: 'picked_up',
+      at: ts,
     },
   },
   SensorReading: {

@@ -2,6 +2,7 @@ export * from './catalog';
 export * from './common';
 export * from './devices';
 export * from './examples';
+export * from './presence';
 export * from './screens';
 export * from './store';
 export * from './sync';

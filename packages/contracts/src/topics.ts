@@ -48,6 +48,8 @@ export const topics = {
   /** Everything below one device; what its credentials allow it to publish to. */
   deviceSubtree: (storeId: string, family: TopicFamily, deviceId: string) =>
     `${TOPIC_ROOT}/${checkLevel(storeId, 'storeId')}/${family}/${checkLevel(deviceId, 'deviceId')}/`,
+  /** Where the gateway publishes what it understood: visits, zones, dwell, touches. */
+  presence: (storeId: string) => `${TOPIC_ROOT}/${checkLevel(storeId, 'storeId')}/gateway/presence`,
   /** Where the gateway republishes rejected messages, with the reason. */
   deadLetter: (storeId: string) => `${TOPIC_ROOT}/${checkLevel(storeId, 'storeId')}/gateway/dead-letter`,
   /** Subscription filter for every device message of one store (or all stores with `+`). */

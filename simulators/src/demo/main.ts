@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FloorPlan } from '@aisle/contracts';
-import mqtt from 'mqtt';
+import { z } from 'zod';
 import { demoCatalog } from '../catalog';
+import { connectFleet, DeviceCredential, type Fleet } from '../fleet';
 import { ShopperSimulation } from '../shoppers';
 import { choosePort } from './ports';
 import { logTail, type Service, startService, stopService, waitHealthy } from './processes';
@@ -23,13 +24,13 @@ const dataDir = resolve(env.AISLE_DATA_DIR ?? 'data');
 
 const services: Service[] = [];
 let simTimer: NodeJS.Timeout | undefined;
-let client: mqtt.MqttClient | undefined;
+let fleet: Fleet | undefined;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   stopping = true;
   if (simTimer) clearInterval(simTimer);
-  client?.end(true);
+  await fleet?.close().catch(() => {});
   await Promise.all(services.map((s) => stopService(s)));
   process.exit(code);
 }
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
       AISLE_CLOUD_URL: cloudUrl,
       AISLE_FLOOR_PLAN: files.floorPlan,
       AISLE_MODEL_DIR: files.modelDir,
+      AISLE_DEVICES: files.devices,
     },
     `${files.logs}/edge-gateway.log`,
   );
@@ -93,12 +95,13 @@ async function main(): Promise<void> {
 
   const mqttUrl = `mqtt://${host}:${ports.mqtt.port}`;
   const plan = FloorPlan.parse(JSON.parse(readFileSync(files.floorPlan, 'utf8')));
-  client = await mqtt.connectAsync(mqttUrl, { clientId: 'aisle-demo-simulators', reconnectPeriod: 1_000 });
+  const credentials = z.array(DeviceCredential).parse(JSON.parse(readFileSync(files.deviceSecrets, 'utf8')));
+  fleet = await connectFleet(mqttUrl, plan.storeId, credentials);
   const sim = new ShopperSimulation({
     plan,
     catalog: demoCatalog(),
     shoppers: Number(env.AISLE_DEMO_SHOPPERS ?? 8),
-    publish: (topic, payload) => client?.publish(topic, JSON.stringify(payload)),
+    publish: (topic, payload) => fleet?.publish(topic, payload),
   });
   simTimer = setInterval(() => sim.tick(Date.now()), 1_000);
 

@@ -1,12 +1,18 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type DeviceRegistryFile, hashSecret, newSecret } from '@aisle/contracts/credentials';
 import { saveModel, trainZonePopularity } from '@aisle/recsys';
 import { demoCatalog } from '../catalog';
+import { demoDevices } from '../devices';
 import { demoHistory } from '../history';
 import { demoCustomers, demoFloorPlan } from '../store';
 
 export interface DemoFiles {
   floorPlan: string;
+  /** The gateway's device registry (hashed secrets). */
+  devices: string;
+  /** The simulated devices' own secrets; a real device keeps its secret to itself. */
+  deviceSecrets: string;
   cloudSeed: string;
   modelDir: string;
   logs: string;
@@ -20,6 +26,8 @@ export interface DemoFiles {
 export async function prepareDemoData(dataDir: string, say: (line: string) => void): Promise<DemoFiles> {
   const files: DemoFiles = {
     floorPlan: join(dataDir, 'floor-plan.json'),
+    devices: join(dataDir, 'devices.json'),
+    deviceSecrets: join(dataDir, 'device-secrets.json'),
     cloudSeed: join(dataDir, 'cloud-seed.json'),
     modelDir: join(dataDir, 'models', 'current'),
     logs: join(dataDir, 'logs'),
@@ -28,6 +36,16 @@ export async function prepareDemoData(dataDir: string, say: (line: string) => vo
   const plan = demoFloorPlan();
   const catalog = demoCatalog();
   if (!existsSync(files.floorPlan)) writeFileSync(files.floorPlan, `${JSON.stringify(plan, null, 2)}\n`);
+  if (!existsSync(files.devices) || !existsSync(files.deviceSecrets)) {
+    const credentials = demoDevices(plan).map((d) => ({ ...d, secret: newSecret() }));
+    const registry: DeviceRegistryFile = {
+      storeId: plan.storeId,
+      devices: credentials.map(({ id, family, secret }) => ({ id, family, secretHash: hashSecret(secret) })),
+      services: [],
+    };
+    writeFileSync(files.devices, `${JSON.stringify(registry, null, 2)}\n`);
+    writeFileSync(files.deviceSecrets, JSON.stringify(credentials), { mode: 0o600 });
+  }
   if (!existsSync(files.cloudSeed))
     writeFileSync(files.cloudSeed, JSON.stringify({ catalog: { items: catalog }, customers: demoCustomers() }));
   if (!existsSync(join(files.modelDir, 'model.json'))) {

@@ -1,0 +1,194 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/** The real `aisle` command: the bin shim, in its own node process. */
+const BIN = fileURLToPath(new URL('../bin/aisle.js', import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running: Run[] = [];
+const servers: Server[] = [];
+
+afterEach(async () => {
+  for (const r of running.splice(0))
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve));
+});
+
+function start(args: string[]): Run {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  const exit = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  const run = { child, stdout: () => out, stderr: () => err, exit };
+  running.push(run);
+  return run;
+}
+
+async function aisle(...args: string[]) {
+  const run = start(args);
+  const { code } = await run.exit;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A server listening on a free port of 127.0.0.1 (kept open until the test ends). */
+async function occupiedPort(): Promise<number> {
+  const server = createServer();
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
+}
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const port = await occupiedPort();
+  await new Promise((resolve) => servers.pop()!.close(resolve));
+  return port;
+}
+
+const LISTENING = /^mqtt broker \(conformance mode\) listening on mqtt:\/\/127\.0\.0\.1:(\d+)$/m;
+
+describe('aisle', () => {
+  it('--help lists the commands and exits 0', async () => {
+    const r = await aisle('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: aisle <command> \[options\]/);
+    expect(r.stdout).toMatch(/^ {2}gateway {2}/m);
+    expect(r.stderr).toBe('');
+    expect((await aisle('help')).stdout).toBe(r.stdout);
+  });
+
+  it('gateway --help describes its options and exits 0', async () => {
+    const r = await aisle('gateway', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: aisle gateway --conformance --mqtt-port <port> \[--mqtt-host <host>\]/);
+    for (const option of ['--conformance', '--mqtt-port <port>', '--mqtt-host <host>', '-h, --help'])
+      expect(r.stdout).toContain(option);
+    expect((await aisle('help', 'gateway')).stdout).toBe(r.stdout);
+    expect((await aisle('--help', 'gateway')).stdout).toBe(r.stdout);
+  });
+
+  it('exits 2 with a clear message for no command, an unknown command or an unknown flag', async () => {
+    const none = await aisle();
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('aisle: a command is required');
+
+    const unknown = await aisle('frobnicate');
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toBe("aisle: unknown command 'frobnicate'\nRun 'aisle --help' for usage.\n");
+
+    const globalFlag = await aisle('--verbose', 'gateway');
+    expect(globalFlag.code).toBe(2);
+    expect(globalFlag.stderr).toContain("aisle: unknown option '--verbose'");
+
+    const flag = await aisle('gateway', '--conformance', '--mqtt-port', '0', '--bogus');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toBe("aisle: unknown option '--bogus'\nRun 'aisle gateway --help' for usage.\n");
+  });
+
+  it('exits 2 naming the problem for a missing, empty or bad option value and for stray arguments', async () => {
+    const cases = [
+      ['gateway', '--conformance'],
+      ['gateway', '--conformance', '--mqtt-port'],
+      ['gateway', '--conformance', '--mqtt-port', 'http'],
+      ['gateway', '--conformance', '--mqtt-port', '65536'],
+      ['gateway', '--conformance', '--mqtt-port', '0', '--mqtt-host', ''],
+      ['gateway', '--conformance', '--mqtt-port', '0', 'extra'],
+    ];
+    const results = await Promise.all(cases.map((args) => aisle(...args)));
+    for (const [i, r] of results.entries()) {
+      const args = cases[i]!.join(' ');
+      expect(r.code, args).toBe(2);
+      expect(r.stderr, args).toMatch(/^aisle: .+\nRun 'aisle gateway --help' for usage\.\n$/);
+    }
+    expect(results.map((r) => r.stderr.split('\n')[0])).toEqual([
+      'aisle: --mqtt-port is required with --conformance (0 for any free port)',
+      "aisle: option '--mqtt-port <value>' argument missing",
+      "aisle: --mqtt-port must be a port number from 0 to 65535, not 'http'",
+      "aisle: --mqtt-port must be a port number from 0 to 65535, not '65536'",
+      'aisle: --mqtt-host must not be empty',
+      "aisle: unexpected argument 'extra'",
+    ]);
+  });
+
+  it('gateway without --conformance points at the full gateway’s npm start and exits 2', async () => {
+    const r = await aisle('gateway');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('npm start -w @aisle/edge-gateway');
+  });
+
+  it('gateway --conformance runs the broker with the conformance policy and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const gw = start(['gateway', '--conformance', '--mqtt-port', String(port)]);
+    const line = await until('the listening line', () => LISTENING.exec(gw.stdout()));
+    expect(Number(line[1])).toBe(port);
+
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'cli-test',
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    // the suite's test_subscribe_failure: SUBACK 0x80 for test/nosubscribe
+    await expect(client.subscribeAsync('test/nosubscribe', { qos: 2 })).rejects.toMatchObject({
+      packet: { cmd: 'suback', granted: [0x80] },
+    });
+    // …while other subscriptions are granted and messages flow
+    expect(await client.subscribeAsync('TopicA/+', { qos: 1 })).toEqual([{ topic: 'TopicA/+', qos: 1 }]);
+    const received = new Promise<[string, string]>((resolve) =>
+      client.once('message', (topic, payload) => resolve([topic, payload.toString()])),
+    );
+    await client.publishAsync('TopicA/B', 'hello', { qos: 1 });
+    expect(await received).toEqual(['TopicA/B', 'hello']);
+    await client.endAsync();
+
+    gw.child.kill('SIGTERM');
+    expect(await gw.exit).toEqual({ code: 0, signal: null });
+    expect(gw.stderr()).toBe('');
+  });
+
+  it('gateway --conformance --mqtt-port 0 takes a free port, and SIGINT stops it too', async () => {
+    const gw = start(['gateway', '--conformance', '--mqtt-port', '0', '--mqtt-host', '127.0.0.1']);
+    const port = Number((await until('the listening line', () => LISTENING.exec(gw.stdout())))[1]);
+    expect(port).toBeGreaterThan(0);
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 0 });
+    await client.endAsync();
+    gw.child.kill('SIGINT');
+    expect(await gw.exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('gateway --conformance on a taken port says so and exits 1', async () => {
+    const port = await occupiedPort();
+    const r = await aisle('gateway', '--conformance', '--mqtt-port', String(port));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`MQTT port ${port} on 127.0.0.1 is already in use`);
+  });
+});

@@ -1,0 +1,3 @@
+import { aisleTestConfig } from '../../vitest.shared';
+
+export default aisleTestConfig('cli');
