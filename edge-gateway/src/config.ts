@@ -6,7 +6,23 @@ const Port = z.number().int().min(0).max(65_535);
 export const GatewayConfig = z
   .object({
     http: z.object({ host: z.string().default('127.0.0.1'), port: Port.default(8080) }).prefault({}),
-    mqtt: z.object({ host: z.string().default('127.0.0.1'), port: Port.default(1883) }).prefault({}),
+    mqtt: z
+      .object({
+        /** Where the embedded broker listens. */
+        host: z.string().default('127.0.0.1'),
+        port: Port.default(1883),
+        /** Use this broker instead of embedding one (e.g. the store's Mosquitto). */
+        external: z
+          .object({
+            url: z.url(),
+            username: z.string().optional(),
+            password: z.string().optional(),
+            clientId: z.string().min(1).default('aisle-gateway'),
+          })
+          .strict()
+          .optional(),
+      })
+      .prefault({}),
     /** SQLite file, or ':memory:' (tests). */
     databasePath: z.string().min(1),
     floorPlanPath: z.string().min(1),

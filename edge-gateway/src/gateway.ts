@@ -10,7 +10,8 @@ import {
 } from '@aisle/contracts';
 import { loadRecommender, type Recommender } from '@aisle/recsys/serve';
 import type { Logger } from 'pino';
-import { EmbeddedBroker } from './broker/embedded';
+import { type DeviceMessage, EmbeddedBroker } from './broker/embedded';
+import { ExternalBroker } from './broker/external';
 import { openPolicy } from './broker/policy';
 import { GatewayConfig, type GatewayConfigInput } from './config';
 import { createDecider } from './decide/decide';
@@ -211,33 +212,37 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   const devices = new Map<string, { family: string; online: boolean }>();
   const ingestLog = log('ingest');
   const deadLetterTopic = topics.deadLetter(storeId);
-  const broker = await EmbeddedBroker.create({
-    logger: log('broker'),
-    policy: registry?.policy() ?? openPolicy,
-    onRefusedPublish: (clientId, topic, reason) => {
-      metrics.refusedPublishes.inc();
-      log('broker').warn({ clientId, topic, reason }, 'publish refused');
-    },
-    onMessage: ({ topic, payload, clientId }) => {
-      const at = now();
-      const result = ingest(topic, payload, at);
-      if (result.ok) {
-        metrics.ingested.inc({ family: result.family });
-        return;
-      }
-      const device = result.deviceId && result.reason !== 'unknown_device' ? result.deviceId : 'unknown';
-      metrics.rejected.inc({ reason: result.reason, device });
-      if (QUIET_REASONS.has(result.reason)) return;
-      const notice = { topic, clientId, reason: result.reason, detail: result.detail, receivedAt: at };
-      ingestLog.warn(notice, 'message dead-lettered');
-      try {
-        store.addDeadLetter({ ...notice, payload });
-      } catch (err) {
-        ingestLog.error({ err }, 'cannot store dead letter');
-      }
-      broker.publish(deadLetterTopic, JSON.stringify(notice));
-    },
-  });
+  const onMessage = ({ topic, payload, clientId }: DeviceMessage) => {
+    const at = now();
+    const result = ingest(topic, payload, at);
+    if (result.ok) {
+      metrics.ingested.inc({ family: result.family });
+      return;
+    }
+    const device = result.deviceId && result.reason !== 'unknown_device' ? result.deviceId : 'unknown';
+    metrics.rejected.inc({ reason: result.reason, device });
+    if (QUIET_REASONS.has(result.reason)) return;
+    const notice = { topic, clientId, reason: result.reason, detail: result.detail, receivedAt: at };
+    ingestLog.warn(notice, 'message dead-lettered');
+    try {
+      store.addDeadLetter({ ...notice, payload });
+    } catch (err) {
+      ingestLog.error({ err }, 'cannot store dead letter');
+    }
+    broker.publish(deadLetterTopic, JSON.stringify(notice));
+  };
+  const external = config.mqtt.external;
+  const broker = external
+    ? new ExternalBroker({ ...external, storeId, logger: log('broker'), onMessage })
+    : await EmbeddedBroker.create({
+        logger: log('broker'),
+        policy: registry?.policy() ?? openPolicy,
+        onRefusedPublish: (clientId, topic, reason) => {
+          metrics.refusedPublishes.inc();
+          log('broker').warn({ clientId, topic, reason }, 'publish refused');
+        },
+        onMessage,
+      });
 
   // --- HTTP + screens ----------------------------------------------------------------
   let cloudOk: boolean | undefined;
@@ -246,7 +251,10 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     registry: metrics.registry,
     screens: config.screens,
     health: () => ({
-      broker: { status: broker.listening ? 'pass' : 'fail', observedValue: broker.connectedClients },
+      broker: {
+        status: broker.listening ? 'pass' : 'fail',
+        ...(external ? { output: `external broker ${external.url}` } : { observedValue: broker.connectedClients }),
+      },
       database: { status: safePing(store) ? 'pass' : 'fail' },
       model: { status: 'pass', observedValue: recommender.version },
       cloud: {
@@ -373,7 +381,8 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
       const mqttHost = config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host;
       log('gateway').info({ httpPort, mqttPort }, 'gateway listening');
-      return { httpUrl: `http://${host}:${httpPort}`, mqttUrl: `mqtt://${mqttHost}:${mqttPort}`, httpPort, mqttPort };
+      const mqttUrl = external ? external.url : `mqtt://${mqttHost}:${mqttPort}`;
+      return { httpUrl: `http://${host}:${httpPort}`, mqttUrl, httpPort, mqttPort };
     },
 
     async close(): Promise<void> {

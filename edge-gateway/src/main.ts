@@ -33,6 +33,10 @@ function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {
       mirror: fileURLToPath(new URL('../../smart-mirror/dist', import.meta.url)),
     },
   };
+  if (env.AISLE_MQTT_URL)
+    input.mqtt = {
+      external: { url: env.AISLE_MQTT_URL, username: env.AISLE_MQTT_USERNAME, password: env.AISLE_MQTT_PASSWORD },
+    };
   for (const [name, path] of Object.entries(ENV)) {
     const value = env[name];
     if (value === undefined || value === '') continue;

@@ -14,9 +14,13 @@ const TRAINED_AT = 1_764_000_000_000;
  * A real gateway on free ports with a real cloud-sync, a model trained on the demo
  * store's history and a temporary data folder; its log lines are kept for assertions.
  */
-export async function startFixture(config: Partial<GatewayConfigInput> = {}, deps: GatewayDeps = {}) {
+export async function startFixture(
+  config: Partial<GatewayConfigInput> = {},
+  deps: GatewayDeps = {},
+  storeId = 'test-store',
+) {
   const dir = mkdtempSync(join(tmpdir(), 'aisle-gw-'));
-  const plan = demoFloorPlan('test-store');
+  const plan = demoFloorPlan(storeId);
   const catalog = demoCatalog();
   writeFileSync(join(dir, 'floor-plan.json'), JSON.stringify(plan));
   const cloud = createCloud({
