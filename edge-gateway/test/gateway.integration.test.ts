@@ -1,6 +1,7 @@
 import {
   DeadLetterNotice,
   type FloorPlan,
+  PresenceEvent,
   type HelloResult,
   PROTOCOL_VERSION,
   type RecommendationsPush,
@@ -188,6 +189,31 @@ describe('edge gateway, end to end in one process', () => {
       (socket.emit as (e: string, m: unknown, a: (r: HelloResult) => void) => void)('hello', { screenId: 5 }, resolve),
     );
     expect(junk).toMatchObject({ ok: false, reason: 'invalidMessage' });
+  });
+
+  it('publishes what it understood: session start, zone enters with the source time, touches joined to the shopper', async () => {
+    const events: PresenceEvent[] = [];
+    const monitor = await mqtt.connectAsync(urls.mqttUrl, { clientId: 'test-presence' });
+    monitor.on('message', (_t, p) => events.push(PresenceEvent.parse(JSON.parse(p.toString()))));
+    await monitor.subscribeAsync(topics.presence(plan.storeId));
+    await walkInto('shp-presence1', 'accessories');
+    const mine = () => events.filter((e) => e.deviceId === 'shp-presence1');
+    await until('enter events', () => mine().length >= 2);
+    expect(mine().map((e) => e.type)).toEqual(['session_start', 'zone_enter']);
+    expect(mine()[1]).toMatchObject({ zoneId: 'accessories', sourceTs: expect.any(Number) });
+    // a shelf that cannot tell who picked the item up: the shopper in that zone did
+    const pickup = {
+      eventId: 'shelf-presence-0001',
+      shelfId: 'shelf-accessories',
+      zoneId: 'accessories',
+      itemId: 'sku-000300',
+      action: 'picked_up',
+      ts: Date.now(),
+    };
+    device.publish(topics.productInteraction(plan.storeId, 'shelf-accessories'), JSON.stringify(pickup));
+    const touch = await until('touch', () => mine().find((e) => e.type === 'product_touch'));
+    expect(touch).toMatchObject({ zoneId: 'accessories', itemId: 'sku-000300', action: 'picked_up' });
+    await monitor.endAsync();
   });
 
   it('sends the staff screen the store overview with live occupancy', async () => {
