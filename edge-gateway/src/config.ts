@@ -11,6 +11,13 @@ export const GatewayConfig = z
         /** Where the embedded broker listens. */
         host: z.string().default('127.0.0.1'),
         port: Port.default(1883),
+        /** Also listen for MQTT over TLS (PEM certificate and key files). */
+        tls: z
+          .object({ port: Port.default(8883), certPath: z.string(), keyPath: z.string() })
+          .strict()
+          .optional(),
+        /** Also listen for MQTT over WebSocket at ws://host:wsPort/mqtt (browser-based devices). */
+        wsPort: Port.optional(),
         /** Use this broker instead of embedding one (e.g. the store's Mosquitto). */
         external: z
           .object({

@@ -40,6 +40,9 @@ export interface GatewayDeps {
 export interface ListeningGateway {
   httpUrl: string;
   mqttUrl: string;
+  /** mqtts:// and ws:// URLs when those listeners are configured. */
+  mqttTlsUrl?: string;
+  mqttWsUrl?: string;
   httpPort: number;
   mqttPort: number;
 }
@@ -347,8 +350,11 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         onRefused: (reason) => metrics.screenRefusals.inc({ reason }),
       });
       let mqttPort: number;
+      let extraPorts: { tlsPort?: number; wsPort?: number } = {};
       try {
         mqttPort = await broker.listen(config.mqtt.host, config.mqtt.port);
+        if (broker instanceof EmbeddedBroker)
+          extraPorts = await broker.listenExtra(config.mqtt.host, { tls: config.mqtt.tls, wsPort: config.mqtt.wsPort });
       } catch (err) {
         await hub.close();
         await http.close();
@@ -382,7 +388,14 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       const mqttHost = config.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.mqtt.host;
       log('gateway').info({ httpPort, mqttPort }, 'gateway listening');
       const mqttUrl = external ? external.url : `mqtt://${mqttHost}:${mqttPort}`;
-      return { httpUrl: `http://${host}:${httpPort}`, mqttUrl, httpPort, mqttPort };
+      return {
+        httpUrl: `http://${host}:${httpPort}`,
+        mqttUrl,
+        httpPort,
+        mqttPort,
+        ...(extraPorts.tlsPort && { mqttTlsUrl: `mqtts://${mqttHost}:${extraPorts.tlsPort}` }),
+        ...(extraPorts.wsPort && { mqttWsUrl: `ws://${mqttHost}:${extraPorts.wsPort}/mqtt` }),
+      };
     },
 
     async close(): Promise<void> {

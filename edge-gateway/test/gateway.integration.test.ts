@@ -1,9 +1,9 @@
 import {
   DeadLetterNotice,
   type FloorPlan,
-  PresenceEvent,
   type HelloResult,
   PROTOCOL_VERSION,
+  PresenceEvent,
   type RecommendationsPush,
   type ScreenClientToServer,
   type ScreenServerToClient,

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import { closeServer, listen } from '../net';
 import type { BrokerPolicy } from './policy';
 
@@ -23,8 +27,16 @@ function connackError(returnCode: 2 | 4 | 5, message: string): AuthenticateError
 }
 
 /** The MQTT broker embedded in the gateway (aedes on a TCP port), with the policy as its hooks. */
+export interface ExtraListeners {
+  /** MQTT over TLS (mqtts), with PEM files. */
+  tls?: { port: number; certPath: string; keyPath: string } | undefined;
+  /** MQTT over WebSocket (for browser-based devices), at path /mqtt. */
+  wsPort?: number | undefined;
+}
+
 export class EmbeddedBroker {
   private server: Server | undefined;
+  private readonly extra: Server[] = [];
   private constructor(private readonly aedes: Aedes) {}
 
   static async create(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
@@ -89,9 +101,30 @@ export class EmbeddedBroker {
     return listen(this.server, host, port, 'MQTT');
   }
 
+  /** Starts the optional TLS and WebSocket listeners; resolves with the ports they got. */
+  async listenExtra(host: string, opts: ExtraListeners): Promise<{ tlsPort?: number; wsPort?: number }> {
+    const ports: { tlsPort?: number; wsPort?: number } = {};
+    if (opts.tls) {
+      const server = createTlsServer(
+        { cert: readFileSync(opts.tls.certPath), key: readFileSync(opts.tls.keyPath) },
+        this.aedes.handle,
+      );
+      this.extra.push(server);
+      ports.tlsPort = await listen(server, host, opts.tls.port, 'MQTT over TLS');
+    }
+    if (opts.wsPort !== undefined) {
+      const http = createHttpServer();
+      const wss = new WebSocketServer({ server: http, path: '/mqtt' });
+      wss.on('connection', (socket, req) => this.aedes.handle(createWebSocketStream(socket), req));
+      this.extra.push(http);
+      ports.wsPort = await listen(http, host, opts.wsPort, 'MQTT over WebSocket');
+    }
+    return ports;
+  }
+
   async close(): Promise<void> {
-    // aedes first: it ends client connections, which the TCP server waits for
+    // aedes first: it ends client connections, which the servers wait for
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
-    if (this.server) await closeServer(this.server);
+    for (const server of [this.server, ...this.extra]) if (server) await closeServer(server);
   }
 }
