@@ -52,6 +52,8 @@ export const GatewayConfig = z
         ratePerSecond: z.number().positive().default(50),
         /** …and how many it may send at once. */
         burst: z.number().int().positive().default(200),
+        /** Device clocks further than this from the gateway's (ms) are counted and logged once. */
+        maxClockSkewMs: z.number().int().positive().default(300_000),
         /** Secret salt of the shopper pseudonyms derived from raw advertisements; random per start if unset. */
         pseudonymSalt: z.string().min(16).optional(),
       })

@@ -63,6 +63,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     screensConnected: () => hub?.connected ?? 0,
     shoppersPresent: () => [...presence.occupancy().values()].reduce((a, b) => a + b, 0),
     storage: () => store.usage(),
+    queues: () => ({ sightings: sightings.pending, outbox: store.outboxDepth() }),
   });
   const store = new GatewayStore(config.databasePath);
   const cloud = new CloudClient(config.cloudUrl, config.sync.requestTimeoutMs);
@@ -187,7 +188,10 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         if (deviceId === undefined) return; // another kind of beacon: not a shopper
         sightings.add({ deviceId, scannerId: s.scannerId, rssi: s.rssi, ts: s.ts, receivedAt: at });
         const change = presence.observe({ deviceId, scannerId: s.scannerId, rssi: s.rssi, ts: s.ts }, at);
-        if (change) onZoneChanges([change], s.ts);
+        if (!change) return;
+        onZoneChanges([change], s.ts);
+        const latency = now() - s.ts;
+        if (latency >= 0 && latency < 60_000) metrics.presenceLatency.observe(latency / 1000);
       },
       sensor: (r) => store.recordSensorReading(r),
       shelf: (i, at) => {
@@ -215,6 +219,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   const devices = new Map<string, { family: string; online: boolean }>();
   const ingestLog = log('ingest');
   const deadLetterTopic = topics.deadLetter(storeId);
+  const skewed = new Set<string>();
   const onMessage = ({ topic, payload, clientId }: DeviceMessage) => {
     const at = now();
     const result = ingest(topic, payload, at);

@@ -7,6 +7,7 @@ export interface MetricProbes {
   screensConnected(): number;
   shoppersPresent(): number;
   storage(): { rows: Record<string, number>; bytes: number };
+  queues(): Record<string, number>;
 }
 
 export function createMetrics(probes: MetricProbes) {
@@ -25,6 +26,27 @@ export function createMetrics(probes: MetricProbes) {
       help: 'Device messages rejected, by reason and device (registered devices only; others count as "unknown")',
       labelNames: ['reason', 'device'] as const,
       registers: [registry],
+    }),
+    clockSkew: new Counter({
+      name: 'aisle_ingest_clock_skew_total',
+      help: 'Accepted messages whose device clock differs from the gateway clock by more than the allowed skew (presence uses the gateway clock)',
+      labelNames: ['family'] as const,
+      registers: [registry],
+    }),
+    presenceLatency: new Histogram({
+      name: 'aisle_presence_latency_seconds',
+      help: 'From the device timestamp of a sighting to the zone change it caused being published',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'aisle_ingest_queue_depth',
+      help: 'Items waiting in the gateway, by queue',
+      labelNames: ['queue'] as const,
+      registers: [registry],
+      collect() {
+        for (const [queue, n] of Object.entries(probes.queues())) this.set({ queue }, n);
+      },
     }),
     refusedPublishes: new Counter({
       name: 'aisle_broker_refused_publishes_total',

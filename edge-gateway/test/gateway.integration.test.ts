@@ -135,6 +135,7 @@ describe('edge gateway, end to end in one process', () => {
         JSON.stringify({ ...sighting, scannerId: 'scanner-rogue' }),
       ],
       ['aisle/v1/test-store/ble/scanner-beauty', JSON.stringify(sighting)],
+      [ble, JSON.stringify({ ...sighting, eventId: 'ble-huge0001', padding: 'x'.repeat(20_000) })],
     ];
     const notices: DeadLetterNotice[] = [];
     const monitor = await mqtt.connectAsync(urls.mqttUrl, { clientId: 'test-monitor' });
@@ -151,6 +152,7 @@ describe('edge gateway, end to end in one process', () => {
       'device_mismatch',
       'unknown_device',
       'bad_topic',
+      'oversized',
     ]);
     expect(fx.logLines.filter((l) => l.includes('message dead-lettered'))).toHaveLength(bad.length);
     const metrics = await (await fetch(`${urls.httpUrl}/metrics`)).text();
@@ -173,6 +175,40 @@ describe('edge gateway, end to end in one process', () => {
     expect(body.status).toBe('pass');
     expect(Object.keys(body.checks).sort()).toEqual(['broker', 'cloud', 'database', 'model']);
     expect(body.checks.model?.[0]?.observedValue).toBe(model.version);
+  });
+
+  it('keeps every good message from other devices while one device floods it with garbage', async () => {
+    const flooder = topics.beaconSighting(plan.storeId, 'scanner-fitting-rooms');
+    const good = topics.beaconSighting(plan.storeId, 'scanner-menswear');
+    const before = gateway.store.db.prepare('SELECT count(*) FROM dead_letters').pluck().get() as number;
+    for (let i = 0; i < 600; i++) {
+      device.publish(flooder, i % 2 ? Buffer.from([0xde, 0xad, i & 0xff]) : '{"half":');
+      if (i % 6 === 0) {
+        const msg = {
+          eventId: `ble-steady-${i}`,
+          scannerId: 'scanner-menswear',
+          deviceId: `shp-steady${i}`,
+          rssi: -60,
+          ts: Date.now(),
+        };
+        device.publish(good, JSON.stringify(msg));
+      }
+    }
+    // all 100 good shoppers are placed, although the flooder was rate-limited or dead-lettered throughout
+    await until('good traffic placed', () =>
+      Array.from({ length: 100 }, (_, k) => gateway.presence.get(`shp-steady${k * 6}`)).every(
+        (p) => p?.zoneId === 'menswear',
+      ),
+    );
+    const metrics = await (await fetch(`${urls.httpUrl}/metrics`)).text();
+    const limited = Number(
+      metrics.match(
+        /aisle_ingest_rejected_total\{reason="rate_limited",device="scanner-fitting-rooms"[^}]*\} (\d+)/,
+      )?.[1],
+    );
+    const stored = (gateway.store.db.prepare('SELECT count(*) FROM dead_letters').pluck().get() as number) - before;
+    expect(limited + stored).toBe(600);
+    expect(stored).toBeLessThan(250); // about the burst (200); the rest never reaches the disk
   });
 
   it('refuses unknown screens and other protocol versions with a named reason', async () => {

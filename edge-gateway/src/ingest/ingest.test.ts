@@ -28,8 +28,13 @@ const reason = (r: IngestResult) => (r.ok ? 'ok' : r.reason);
 describe('ingest', () => {
   it('hands a valid sighting to the BLE handler', () => {
     const { ingest, handlers } = setup();
-    expect(ingest(good, buf(sighting), 5)).toEqual({ ok: true, family: 'ble', deviceId: sighting.scannerId });
-    expect(handlers.ble).toHaveBeenCalledWith(sighting, 5);
+    expect(ingest(good, buf(sighting), sighting.ts + 5)).toEqual({
+      ok: true,
+      family: 'ble',
+      deviceId: sighting.scannerId,
+      skewMs: 5,
+    });
+    expect(handlers.ble).toHaveBeenCalledWith(sighting, sighting.ts + 5);
   });
 
   it.each([

@@ -33,7 +33,13 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 export const QUIET_REASONS: ReadonlySet<RejectReason> = new Set(['duplicate', 'rate_limited']);
 
 export type IngestResult =
-  | { ok: true; family: TopicFamily; deviceId: string }
+  | {
+      ok: true;
+      family: TopicFamily;
+      deviceId: string;
+      /** Receive time minus the device's timestamp, ms (positive: the device is behind or the message was slow). */
+      skewMs: number;
+    }
   | { ok: false; reason: RejectReason; detail?: string; deviceId?: string };
 
 /** One handler per topic family; each receives a payload already validated against its contract. */
@@ -91,24 +97,24 @@ export function createIngest(opts: IngestOptions) {
       if (!status.success) return reject('invalid_payload', issuesOf(status.error));
       if (status.data.deviceId !== deviceId)
         return reject('device_mismatch', "deviceId differs from the topic's device");
-      return handle(() => opts.handlers.status(family, status.data, receivedAt));
+      return handle(status.data.ts, () => opts.handlers.status(family, status.data, receivedAt));
     }
 
     const result = devicePayloadSchemas[family].safeParse(json);
     if (!result.success) return reject('invalid_payload', issuesOf(result.error));
-    const msg = result.data as { eventId: string } & Record<string, unknown>;
+    const msg = result.data as { eventId: string; ts: number } & Record<string, unknown>;
     if (msg[DEVICE_ID_FIELD[family]] !== deviceId)
       return reject('device_mismatch', `${DEVICE_ID_FIELD[family]} differs from the topic's device`);
     if (!recent.add(msg.eventId)) return reject('duplicate');
-    return handle(() => (opts.handlers[family] as (m: unknown, at: number) => void)(result.data, receivedAt));
+    return handle(msg.ts, () => (opts.handlers[family] as (m: unknown, at: number) => void)(result.data, receivedAt));
 
-    function handle(run: () => void): IngestResult {
+    function handle(deviceTs: number, run: () => void): IngestResult {
       try {
         run();
       } catch (err) {
         return reject('handler_error', (err as Error).message);
       }
-      return { ok: true, family, deviceId };
+      return { ok: true, family, deviceId, skewMs: receivedAt - deviceTs };
     }
   };
 }
