@@ -175,12 +175,14 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   const registry = config.auth.mode === 'registry' ? DeviceRegistry.load(config.auth.registryPath) : undefined;
   if (registry && registry.file.storeId !== storeId)
     throw new GatewayError('bad_config', `device registry is for store "${registry.file.storeId}", not "${storeId}"`);
+  const shelfZones = new Map(floorPlan.shelves.map((s) => [s.id, s.zoneId]));
   const sightings = new SightingWriter(store, config.storage.maxRawSightingsPerDay);
   const pseudonymSalt = config.ingest.pseudonymSalt ?? randomBytes(16).toString('hex');
   const ingest = createIngest({
     storeId,
     // a BLE scanner must also be placed in the floor plan, or its sightings mean nothing
     knownDevice: (family, id) => (registry?.has(family, id) ?? true) && (family !== 'ble' || scannerZones.has(id)),
+    zoneOf: (id) => shelfZones.get(id),
     rateLimit: { perSecond: config.ingest.ratePerSecond, burst: config.ingest.burst },
     handlers: {
       ble: (s, at) => {

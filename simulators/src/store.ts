@@ -17,6 +17,7 @@ export function demoFloorPlan(storeId = 'seoul-01'): FloorPlan {
     name: 'Aisle Seoul Gangnam',
     zones,
     scanners: zones.map((z) => ({ id: `scanner-${z.id}`, zoneId: z.id })),
+    shelves: zones.map((z) => ({ id: z.categories.length > 0 ? `shelf-${z.id}` : `rfid-${z.id}`, zoneId: z.id })),
     screens: [
       { id: 'kiosk-1', kind: 'kiosk', zoneId: 'beauty' },
       { id: 'mirror-1', kind: 'mirror', zoneId: 'fitting-rooms' },

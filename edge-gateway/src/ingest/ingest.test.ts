@@ -73,6 +73,22 @@ describe('ingest', () => {
     expect(reason(ingest(topics.deviceStatus('seoul-01', 'pos', 'pos-2'), buf(status), 3))).toBe('device_mismatch');
   });
 
+  it('refuses a shelf message naming another zone than the floor plan gives the shelf', () => {
+    const handlers = { ble: vi.fn(), sensor: vi.fn(), shelf: vi.fn(), rfid: vi.fn(), pos: vi.fn(), status: vi.fn() };
+    const ingest = createIngest({
+      storeId: 'seoul-01',
+      knownDevice: () => true,
+      zoneOf: (id) => (id === 'shelf-beauty-1' ? 'beauty' : undefined),
+      handlers,
+    });
+    const touch = schemaExamples.ProductInteraction.example;
+    const topic = topics.productInteraction('seoul-01', touch.shelfId);
+    expect(reason(ingest(topic, buf(touch), 0))).toBe('ok');
+    expect(reason(ingest(topic, buf({ ...touch, eventId: 'shelf-other-01', zoneId: 'menswear' }), 0))).toBe(
+      'wrong_zone',
+    );
+  });
+
   it('passes RFID reads to their handler', () => {
     const { ingest, handlers } = setup();
     const read = schemaExamples.RfidRead.example;

@@ -22,6 +22,7 @@ export const REJECT_REASONS = [
   'invalid_payload',
   'unknown_device',
   'device_mismatch',
+  'wrong_zone',
   'handler_error',
   // counted, but neither logged one by one nor dead-lettered: they come in floods
   'duplicate',
@@ -56,6 +57,8 @@ export interface IngestOptions {
   storeId: string;
   /** Whether a device id is registered for a family (device registry / floor plan). */
   knownDevice(family: TopicFamily, deviceId: string): boolean;
+  /** The zone the floor plan places a shelf or reader in, if it does. */
+  zoneOf?(deviceId: string): string | undefined;
   handlers: IngestHandlers;
   /** Messages per second each device may send, and the burst it may save up. */
   rateLimit?: { perSecond: number; burst: number };
@@ -105,6 +108,9 @@ export function createIngest(opts: IngestOptions) {
     const msg = result.data as { eventId: string; ts: number } & Record<string, unknown>;
     if (msg[DEVICE_ID_FIELD[family]] !== deviceId)
       return reject('device_mismatch', `${DEVICE_ID_FIELD[family]} differs from the topic's device`);
+    const zone = opts.zoneOf?.(deviceId);
+    if (zone !== undefined && 'zoneId' in msg && msg.zoneId !== zone)
+      return reject('wrong_zone', `${deviceId} stands in "${zone}", not "${String(msg.zoneId)}"`);
     if (!recent.add(msg.eventId)) return reject('duplicate');
     return handle(msg.ts, () => (opts.handlers[family] as (m: unknown, at: number) => void)(result.data, receivedAt));
 

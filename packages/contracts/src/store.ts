@@ -14,13 +14,15 @@ export const Zone = z
   .strict();
 export type Zone = z.infer<typeof Zone>;
 
-/** The store's floor plan: zones, the scanner in each, and the screens. */
+/** The store's floor plan: zones, the scanner in each, shelves and readers, and the screens. */
 export const FloorPlan = z
   .object({
     storeId: StoreId,
     name: z.string().min(1),
     zones: z.array(Zone).min(1),
     scanners: z.array(z.object({ id: DeviceId, zoneId: ZoneId }).strict()).min(1),
+    /** Smart shelves and RFID readers with the zone they stand in; their messages must name that zone. */
+    shelves: z.array(z.object({ id: DeviceId, zoneId: ZoneId }).strict()).default([]),
     screens: z.array(z.object({ id: DeviceId, kind: ScreenKind, zoneId: ZoneId.optional() }).strict()),
   })
   .strict()
@@ -31,12 +33,13 @@ export const FloorPlan = z
         ctx.addIssue({ code: 'custom', message: `unknown zone "${zoneId}"`, path });
     };
     for (const [i, s] of plan.scanners.entries()) check(s.zoneId, ['scanners', i, 'zoneId']);
+    for (const [i, s] of plan.shelves.entries()) check(s.zoneId, ['shelves', i, 'zoneId']);
     for (const [i, s] of plan.screens.entries()) {
       check(s.zoneId, ['screens', i, 'zoneId']);
       if (s.kind !== 'staff' && s.zoneId === undefined)
         ctx.addIssue({ code: 'custom', message: `a ${s.kind} screen needs a zoneId`, path: ['screens', i, 'zoneId'] });
     }
-    const ids = [...plan.scanners, ...plan.screens].map((d) => d.id);
+    const ids = [...plan.scanners, ...plan.shelves, ...plan.screens].map((d) => d.id);
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
     if (dup) ctx.addIssue({ code: 'custom', message: `device id "${dup}" is used twice`, path: ['screens'] });
   });
