@@ -1,7 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DeviceRegistryFile, verifySecret } from '@aisle/contracts/credentials';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -190,5 +194,43 @@ describe('aisle', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`MQTT port ${port} on 127.0.0.1 is already in use`);
+  });
+});
+
+describe('aisle devices', () => {
+  it('adds devices with a secret shown once that verifies against the registry, lists and removes them', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'aisle-cli-')), 'devices.json');
+    expect((await aisle('devices', 'add', '--registry', path, '--id', 'scanner-a', '--family', 'ble')).stderr).toMatch(
+      /give --store/,
+    );
+    const added = await aisle(
+      'devices',
+      'add',
+      '--registry',
+      path,
+      '--id',
+      'scanner-a',
+      '--family',
+      'ble',
+      '--store',
+      's1',
+    );
+    expect(added.code).toBe(0);
+    const secret = added.stdout.match(/shown once\): (\S+)/)?.[1];
+    expect(secret).toBeDefined();
+    const registry = DeviceRegistryFile.parse(JSON.parse(readFileSync(path, 'utf8')));
+    expect(readFileSync(path, 'utf8')).not.toContain(secret!);
+    expect(verifySecret(secret!, registry.devices[0]!.secretHash)).toBe(true);
+
+    expect((await aisle('devices', 'add', '--registry', path, '--id', 'scanner-a', '--family', 'ble')).code).toBe(2);
+    expect((await aisle('devices', 'add', '--registry', path, '--id', 'x', '--family', 'radio')).stderr).toMatch(
+      /--family must be one of ble/,
+    );
+    expect((await aisle('devices', 'add', '--registry', path, '--id', 'monitor', '--service')).code).toBe(0);
+    expect((await aisle('devices', 'list', '--registry', path)).stdout).toMatch(
+      /store s1\nble +scanner-a\nservice monitor/,
+    );
+    expect((await aisle('devices', 'remove', '--registry', path, '--id', 'scanner-a')).code).toBe(0);
+    expect((await aisle('devices', 'list', '--registry', path)).stdout).not.toMatch(/scanner-a/);
   });
 });

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { type Command, parsing, UsageError } from './command';
+import { devices } from './commands/devices';
 import { gateway } from './commands/gateway';
 
 /** Every subcommand, in the order `aisle --help` lists them. Add new ones (`aisle recsys …`) here. */
-const commands: readonly Command[] = [gateway];
+const commands: readonly Command[] = [gateway, devices];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
