@@ -7,6 +7,7 @@ import {
   type PosPurchase,
   type ProductInteraction,
   parseTopic,
+  type RejectReason,
   type RfidRead,
   type SensorReading,
   STATUS_KIND,
@@ -14,21 +15,7 @@ import {
 } from '@aisle/contracts';
 import { RateLimiter, RecentIds } from './guards';
 
-export const REJECT_REASONS = [
-  'bad_topic',
-  'wrong_store',
-  'oversized',
-  'bad_json',
-  'invalid_payload',
-  'unknown_device',
-  'device_mismatch',
-  'wrong_zone',
-  'handler_error',
-  // counted, but neither logged one by one nor dead-lettered: they come in floods
-  'duplicate',
-  'rate_limited',
-] as const;
-export type RejectReason = (typeof REJECT_REASONS)[number];
+export type { RejectReason };
 
 /** Reasons that are expected in normal operation and would only amplify a flood if stored. */
 export const QUIET_REASONS: ReadonlySet<RejectReason> = new Set(['duplicate', 'rate_limited']);

@@ -158,12 +158,29 @@ export const DEVICE_ID_FIELD = {
   pos: 'terminalId',
 } as const;
 
+/** Why the gateway did not accept a device message. */
+export const RejectReason = z.enum([
+  'bad_topic',
+  'wrong_store',
+  'oversized',
+  'bad_json',
+  'invalid_payload',
+  'unknown_device',
+  'device_mismatch',
+  'wrong_zone',
+  'handler_error',
+  // counted, but neither logged one by one nor dead-lettered: they come in floods
+  'duplicate',
+  'rate_limited',
+]);
+export type RejectReason = z.infer<typeof RejectReason>;
+
 /** A message the gateway could not accept, republished on `topics.deadLetter(store)`. */
 export const DeadLetterNotice = z
   .object({
     topic: z.string(),
     clientId: z.string().optional(),
-    reason: z.string(),
+    reason: RejectReason,
     detail: z.string().optional(),
     receivedAt: Timestamp,
   })
