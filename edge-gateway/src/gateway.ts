@@ -227,6 +227,16 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     const result = ingest(topic, payload, at);
     if (result.ok) {
       metrics.ingested.inc({ family: result.family });
+      if (Math.abs(result.skewMs) > config.ingest.maxClockSkewMs) {
+        metrics.clockSkew.inc({ family: result.family });
+        if (!skewed.has(result.deviceId)) {
+          skewed.add(result.deviceId); // once per device and start: a wrong clock stays wrong
+          ingestLog.warn(
+            { device: result.deviceId, skewMs: result.skewMs },
+            'device clock is off; using the gateway clock',
+          );
+        }
+      }
       return;
     }
     const device = result.deviceId && result.reason !== 'unknown_device' ? result.deviceId : 'unknown';

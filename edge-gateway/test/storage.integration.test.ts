@@ -67,3 +67,20 @@ describe('storage of raw sightings', () => {
     expect(count('sessions')).toBe(1);
   });
 });
+
+describe('device clocks', () => {
+  it('counts a sighting whose device clock is far off, and still places the shopper by the gateway clock', async () => {
+    const msg = {
+      eventId: 'ble-skewed-0001',
+      scannerId: 'scanner-footwear',
+      deviceId: 'shp-skewed01',
+      rssi: -50,
+      ts: clock - 3_600_000,
+    };
+    await device.publishAsync(topics.beaconSighting('test-store', 'scanner-footwear'), JSON.stringify(msg), { qos: 1 });
+    await until('placed', () => fx.gateway.presence.get('shp-skewed01')?.zoneId === 'footwear');
+    const m = await (await fetch(`${fx.urls.httpUrl}/metrics`)).text();
+    expect(m).toMatch(/aisle_ingest_clock_skew_total\{family="ble",service="edge-gateway"\} 1/);
+    expect(fx.logLines.filter((l) => l.includes('device clock is off'))).toHaveLength(1);
+  });
+});

@@ -156,7 +156,10 @@ export class ShopperSimulation {
   private browse(s: Shopper, now: number): void {
     const zone = s.route[s.step]!;
     const shelved = this.shelved.get(zone) ?? [];
-    if (shelved.length === 0) return this.tryOn(s, zone, now);
+    if (shelved.length === 0) {
+      this.tryOn(s, zone, now);
+      return;
+    }
     if (this.rng() > 0.15) return;
     const item = pick(this.rng, shelved);
     const shelfId = `shelf-${zone}`;
