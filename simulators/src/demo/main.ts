@@ -30,7 +30,8 @@ let stopping = false;
 async function stopAll(code: number): Promise<never> {
   stopping = true;
   if (simTimer) clearInterval(simTimer);
-  await fleet?.close().catch(() => {});
+  // devices say goodbye, unless the gateway is already gone (Ctrl-C reaches every process at once)
+  await Promise.race([fleet?.close().catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
   await Promise.all(services.map((s) => stopService(s)));
   process.exit(code);
 }
