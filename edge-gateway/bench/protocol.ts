@@ -27,6 +27,8 @@ export type BenchRequest =
   | { type: 'close'; target: string };
 
 export interface RunResult {
+  /** Epoch ms (sub-ms, performance.timeOrigin based) of the first publish. */
+  startedAt: number;
   /** Sightings published. */
   sent: number;
   /** How many of them were moves (decisive sightings from the phone's other zone). */
@@ -39,9 +41,7 @@ export interface RunResult {
   disconnects: number;
 }
 
-export type BenchReply =
-  | { id: number; ok: true; result?: RunResult }
-  | { id: number; ok: false; error: string };
+export type BenchReply = { id: number; ok: true; result?: RunResult } | { id: number; ok: false; error: string };
 
 export type Envelope = { id: number; request: BenchRequest };
 

@@ -1,0 +1,120 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createCloud } from '@aisle/cloud-sync';
+import type { DeviceRegistryFile } from '@aisle/contracts/credentials';
+import { hashSecret, newSecret } from '@aisle/contracts/credentials';
+import { saveModel, trainZonePopularity } from '@aisle/recsys';
+import { demoCatalog, demoFloorPlan, demoHistory } from '@aisle/simulators';
+import pino from 'pino';
+import { createGateway, type GatewayConfigInput } from '../src/index';
+import type { ScannerConnection } from './protocol';
+
+const TRAINED_AT = 1_764_000_000_000;
+export const PRESENCE_ACCOUNT = 'bench-presence';
+
+export interface GatewayTargetOptions {
+  dir: string;
+  storeId: string;
+  ingest: { ratePerSecond: number; burst: number };
+  presence: { confirmMs: number };
+}
+
+/**
+ * A real gateway as the store runs it: device registry auth (one account per scanner, and a
+ * service account for the presence subscriber), the demo floor plan, a model trained on the
+ * demo history, an in-process cloud-sync, SQLite in a file. Its warnings and errors are kept.
+ */
+export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: (fn: () => Promise<void>) => void) {
+  const { dir, storeId } = opts;
+  const plan = demoFloorPlan(storeId);
+  const catalog = demoCatalog();
+  writeFileSync(join(dir, 'floor-plan.json'), JSON.stringify(plan));
+
+  const scanners: ScannerConnection[] = plan.scanners.map((s) => ({
+    scannerId: s.id,
+    clientId: s.id,
+    username: s.id,
+    password: newSecret(),
+  }));
+  const presenceSecret = newSecret();
+  const registry: DeviceRegistryFile = {
+    storeId,
+    devices: scanners.map((s) => ({ id: s.scannerId, family: 'ble', secretHash: hashSecret(s.password!) })),
+    services: [{ id: PRESENCE_ACCOUNT, secretHash: hashSecret(presenceSecret) }],
+  };
+  writeFileSync(join(dir, 'devices.json'), JSON.stringify(registry));
+
+  const cloud = createCloud({
+    databasePath: ':memory:',
+    logger: pino({ level: 'silent' }),
+    seed: { catalog: { items: catalog }, customers: [] },
+  });
+  const cloudUrl = await cloud.app.listen({ host: '127.0.0.1', port: 0 });
+  onCleanup(() => cloud.app.close());
+
+  const model = trainZonePopularity(demoHistory(plan, catalog, { now: TRAINED_AT }), {
+    zones: plan.zones.map((z) => z.id),
+    items: catalog.map((p) => p.id),
+    now: TRAINED_AT,
+  });
+  await saveModel(model, join(dir, 'model'));
+
+  const logs = { count: 0, first: [] as string[] };
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.count++;
+      if (logs.first.length < 5) logs.first.push(chunk.toString().trim());
+      done();
+    },
+  });
+  const config: GatewayConfigInput = {
+    databasePath: join(dir, 'gateway.db'),
+    floorPlanPath: join(dir, 'floor-plan.json'),
+    modelDir: join(dir, 'model'),
+    cloudUrl,
+    http: { port: 0 },
+    mqtt: { port: 0 },
+    auth: { mode: 'registry', registryPath: join(dir, 'devices.json') },
+    ingest: opts.ingest,
+    presence: opts.presence,
+  };
+  const gateway = await createGateway(config, { logger: pino({ level: 'warn' }, sink) });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await gateway.close();
+  };
+  onCleanup(close);
+  const urls = await gateway.listen();
+
+  async function counter(name: 'ingested' | 'rejected'): Promise<{ total: number; byLabel: Record<string, number> }> {
+    const m = await gateway.metrics[name].get();
+    const byLabel: Record<string, number> = {};
+    let total = 0;
+    for (const v of m.values) {
+      const key = Object.values(v.labels).join('/');
+      byLabel[key] = (byLabel[key] ?? 0) + v.value;
+      total += v.value;
+    }
+    return { total, byLabel };
+  }
+
+  return {
+    gateway,
+    plan,
+    urls,
+    scanners,
+    presence: { username: PRESENCE_ACCOUNT, password: presenceSecret },
+    logs,
+    /** aisle_ingest_messages_total{family="ble"}, read in process. */
+    async ingestedBle(): Promise<number> {
+      return (await counter('ingested')).byLabel.ble ?? 0;
+    },
+    /** aisle_ingest_rejected_total by reason/device. */
+    rejected: () => counter('rejected'),
+    close,
+  };
+}
+export type GatewayTarget = Awaited<ReturnType<typeof startGatewayTarget>>;
