@@ -4,6 +4,8 @@ import {
   type PresenceEvent,
   type Product,
   type StoreOverview,
+  TOPIC_FAMILIES,
+  type TopicFamily,
   topics,
   type Zone,
   type ZoneContext,
@@ -93,12 +95,11 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   const lastPush = new Map<string, Awaited<ReturnType<typeof decide>>>();
   const requestSeq = new Map<string, number>();
 
-  function zoneContext(zoneId: string): ZoneContext {
-    return { zoneId, name: zones.get(zoneId)!.name, shoppers: presence.occupancy().get(zoneId) ?? 0, updatedAt: now() };
+  function zoneContext(zoneId: string, occupancy = presence.occupancy()): ZoneContext {
+    return { zoneId, name: zones.get(zoneId)!.name, shoppers: occupancy.get(zoneId) ?? 0, updatedAt: now() };
   }
 
-  function storeOverview(): StoreOverview {
-    const occupancy = presence.occupancy();
+  function storeOverview(occupancy = presence.occupancy()): StoreOverview {
     return {
       storeId,
       storeName: floorPlan.name,
@@ -164,11 +165,22 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         touched.add(c.to);
       }
     }
-    for (const zoneId of touched) {
-      hub?.pushZoneContext(zoneContext(zoneId));
+    for (const zoneId of touched) dirtyZones.add(zoneId);
+    if (!screensUpdate) screensUpdate = setImmediate(updateScreens);
+  }
+
+  // Screens are updated once per turn of the event loop, however many shoppers moved in it.
+  const dirtyZones = new Set<string>();
+  let screensUpdate: NodeJS.Immediate | undefined;
+  function updateScreens(): void {
+    screensUpdate = undefined;
+    const occupancy = presence.occupancy();
+    for (const zoneId of dirtyZones) {
+      hub?.pushZoneContext(zoneContext(zoneId, occupancy));
       if (screenZones.has(zoneId)) void refreshZone(zoneId);
     }
-    hub?.pushStoreOverview(storeOverview());
+    dirtyZones.clear();
+    hub?.pushStoreOverview(storeOverview(occupancy));
   }
 
   // --- ingest ------------------------------------------------------------------------
@@ -222,11 +234,15 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   const ingestLog = log('ingest');
   const deadLetterTopic = topics.deadLetter(storeId);
   const skewed = new Set<string>();
+  // label lookups once, not per message
+  const ingestedBy = Object.fromEntries(
+    (Object.keys(TOPIC_FAMILIES) as TopicFamily[]).map((f) => [f, metrics.ingested.labels({ family: f })]),
+  ) as Record<TopicFamily, { inc(): void }>;
   const onMessage = ({ topic, payload, clientId }: DeviceMessage) => {
     const at = now();
     const result = ingest(topic, payload, at);
     if (result.ok) {
-      metrics.ingested.inc({ family: result.family });
+      ingestedBy[result.family].inc();
       if (Math.abs(result.skewMs) > config.ingest.maxClockSkewMs) {
         metrics.clockSkew.inc({ family: result.family });
         if (!skewed.has(result.deviceId)) {
@@ -417,6 +433,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
 
     async close(): Promise<void> {
       for (const t of timers) clearInterval(t);
+      if (screensUpdate) clearImmediate(screensUpdate);
       flushSightings();
       await broker.close();
       await hub?.close();

@@ -42,6 +42,10 @@ export class DeviceRegistry {
   policy(): BrokerPolicy {
     const storeId = this.file.storeId;
     const storePrefix = topics.storeFilter(storeId).slice(0, -1); // 'aisle/v1/{store}/'
+    // each device's own subtree, built once: publish checks run for every message
+    const subtree = new Map<string, string>();
+    for (const a of this.accounts.values())
+      if (a.family !== 'service') subtree.set(a.id, topics.deviceSubtree(storeId, a.family, a.id));
     return {
       authenticate: (clientId, username, password) => {
         const account = username === undefined ? undefined : this.accounts.get(username);
@@ -57,7 +61,7 @@ export class DeviceRegistry {
         const account = this.accounts.get(clientId);
         if (!account) return 'unknown client';
         if (account.family === 'service') return 'service accounts do not publish';
-        return topic.startsWith(topics.deviceSubtree(storeId, account.family, account.id))
+        return topic.startsWith(subtree.get(account.id)!)
           ? null
           : `device ${account.id} may publish only below its own topics`;
       },
@@ -65,7 +69,7 @@ export class DeviceRegistry {
         const account = this.accounts.get(clientId);
         if (!account || filter.startsWith('$')) return false;
         if (account.family === 'service') return filter.startsWith(storePrefix);
-        return filter.startsWith(topics.deviceSubtree(storeId, account.family, account.id));
+        return filter.startsWith(subtree.get(account.id)!);
       },
     };
   }

@@ -21,16 +21,27 @@ export class RateLimiter {
   }
 }
 
-/** The last `capacity` ids seen, oldest forgotten first; `add` is false for an id already there. */
+/**
+ * The last `capacity` ids seen, oldest forgotten first; `add` is false for an id already
+ * there. A ring of the ids beside the set: evicting from the front of a Set by iterating
+ * it gets slower as deleted entries pile up, which a busy store reaches within minutes.
+ */
 export class RecentIds {
   private readonly ids = new Set<string>();
+  private readonly ring: (string | undefined)[];
+  private next = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.ring = new Array(capacity);
+  }
 
   add(id: string): boolean {
     if (this.ids.has(id)) return false;
+    const evicted = this.ring[this.next];
+    if (evicted !== undefined) this.ids.delete(evicted);
+    this.ring[this.next] = id;
+    this.next = (this.next + 1) % this.ring.length;
     this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
     return true;
   }
 }

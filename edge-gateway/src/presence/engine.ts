@@ -153,12 +153,14 @@ export class PresenceEngine {
 
   /** The shopper who most recently entered the zone (the one in front of its screen). */
   newestIn(zoneId: string): ShopperPresence | undefined {
-    let newest: ShopperPresence | undefined;
-    for (const deviceId of this.shoppers.keys()) {
-      const p = this.get(deviceId);
-      if (p?.zoneId === zoneId && (!newest || p.enteredAt >= newest.enteredAt)) newest = p;
-    }
-    return newest;
+    let newest: string | undefined;
+    let enteredAt = -Infinity;
+    for (const [deviceId, t] of this.shoppers)
+      if (t.zoneId === zoneId && t.enteredAt >= enteredAt) {
+        newest = deviceId;
+        enteredAt = t.enteredAt;
+      }
+    return newest === undefined ? undefined : this.get(newest);
   }
 
   occupancy(): Map<string, number> {
