@@ -16,8 +16,10 @@ import mqtt from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway, ListeningGateway } from '../src/index';
+import { AISLE_APP_UUID, parseAdvertisement, shopperPseudonym } from '../src/ingest/ble/advertisement';
 import { type Fixture, startFixture } from './fixture';
 
+const SALT = 'test-salt-0123456789';
 let fx: Fixture;
 let gateway: Gateway;
 let urls: ListeningGateway;
@@ -56,7 +58,7 @@ async function walkInto(deviceId: string, zoneId: string) {
 }
 
 beforeAll(async () => {
-  fx = await startFixture();
+  fx = await startFixture({ ingest: { pseudonymSalt: SALT } });
   ({ gateway, urls, model, plan, cloud } = fx);
   device = await mqtt.connectAsync(urls.mqttUrl, { clientId: 'test-devices' });
 });
@@ -209,6 +211,25 @@ describe('edge gateway, end to end in one process', () => {
     const stored = (gateway.store.db.prepare('SELECT count(*) FROM dead_letters').pluck().get() as number) - before;
     expect(limited + stored).toBe(600);
     expect(stored).toBeLessThan(250); // about the burst (200); the rest never reaches the disk
+  });
+
+  it('places a phone known only by its raw advertisement under its salted pseudonym, and ignores other beacons', async () => {
+    const uuid = AISLE_APP_UUID.replaceAll('-', '');
+    const ibeacon = (uuidHex: string) => `0201061aff4c000215${uuidHex}12345678c5`;
+    const topic = topics.beaconSighting(plan.storeId, 'scanner-womenswear');
+    const base = { scannerId: 'scanner-womenswear', rssi: -50, ts: Date.now() };
+    device.publish(topic, JSON.stringify({ ...base, eventId: 'ble-raw-0001', advertisement: ibeacon(uuid) }));
+    device.publish(
+      topic,
+      JSON.stringify({ ...base, eventId: 'ble-raw-0002', advertisement: ibeacon('e2c56db5dffb48d2b060d0f5a71096e0') }),
+    );
+    const parsed = parseAdvertisement(ibeacon(uuid));
+    const expected = parsed.ok ? shopperPseudonym(parsed.frames[0]!, SALT) : null;
+    expect(expected).toMatch(/^shp-[0-9a-f]{16}$/);
+    await until('raw shopper placed', () => gateway.presence.get(expected!)?.zoneId === 'womenswear');
+    const raw = gateway.store.db.prepare("SELECT count(*) FROM sightings WHERE device_id NOT LIKE 'shp-%'").pluck();
+    gateway.flushSightings();
+    expect(raw.get()).toBe(0); // nothing but pseudonyms on disk
   });
 
   it('refuses unknown screens and other protocol versions with a named reason', async () => {
