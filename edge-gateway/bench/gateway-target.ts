@@ -1,16 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createCloud } from '@aisle/cloud-sync';
 import type { DeviceRegistryFile } from '@aisle/contracts/credentials';
 import { hashSecret, newSecret } from '@aisle/contracts/credentials';
-import { saveModel, trainZonePopularity } from '@aisle/recsys';
-import { demoCatalog, demoFloorPlan, demoHistory } from '@aisle/simulators';
 import pino from 'pino';
 import { createGateway, type GatewayConfigInput } from '../src/index';
+import { demoStoreFiles } from '../test/fixture';
 import type { ScannerConnection } from './protocol';
 
-const TRAINED_AT = 1_764_000_000_000;
 export const PRESENCE_ACCOUNT = 'bench-presence';
 
 export interface GatewayTargetOptions {
@@ -27,9 +24,8 @@ export interface GatewayTargetOptions {
  */
 export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: (fn: () => Promise<void>) => void) {
   const { dir, storeId } = opts;
-  const plan = demoFloorPlan(storeId);
-  const catalog = demoCatalog();
-  writeFileSync(join(dir, 'floor-plan.json'), JSON.stringify(plan));
+  const { plan, cloud, cloudUrl, floorPlanPath, modelDir } = await demoStoreFiles(dir, storeId);
+  onCleanup(() => cloud.app.close());
 
   const scanners: ScannerConnection[] = plan.scanners.map((s) => ({
     scannerId: s.id,
@@ -45,21 +41,6 @@ export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: 
   };
   writeFileSync(join(dir, 'devices.json'), JSON.stringify(registry));
 
-  const cloud = createCloud({
-    databasePath: ':memory:',
-    logger: pino({ level: 'silent' }),
-    seed: { catalog: { items: catalog }, customers: [] },
-  });
-  const cloudUrl = await cloud.app.listen({ host: '127.0.0.1', port: 0 });
-  onCleanup(() => cloud.app.close());
-
-  const model = trainZonePopularity(demoHistory(plan, catalog, { now: TRAINED_AT }), {
-    zones: plan.zones.map((z) => z.id),
-    items: catalog.map((p) => p.id),
-    now: TRAINED_AT,
-  });
-  await saveModel(model, join(dir, 'model'));
-
   const logs = { count: 0, first: [] as string[] };
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -70,8 +51,8 @@ export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: 
   });
   const config: GatewayConfigInput = {
     databasePath: join(dir, 'gateway.db'),
-    floorPlanPath: join(dir, 'floor-plan.json'),
-    modelDir: join(dir, 'model'),
+    floorPlanPath,
+    modelDir,
     cloudUrl,
     http: { port: 0 },
     mqtt: { port: 0 },

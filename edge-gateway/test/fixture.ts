@@ -11,18 +11,14 @@ import { createGateway, type GatewayConfigInput, type GatewayDeps } from '../src
 const TRAINED_AT = 1_764_000_000_000;
 
 /**
- * A real gateway on free ports with a real cloud-sync, a model trained on the demo
- * store's history and a temporary data folder; its log lines are kept for assertions.
+ * What a gateway needs to start, for the demo store: its floor plan file, a real cloud-sync
+ * in this process serving the demo catalog, and a model trained on the demo history.
  */
-export async function startFixture(
-  config: Partial<GatewayConfigInput> = {},
-  deps: GatewayDeps = {},
-  storeId = 'test-store',
-) {
-  const dir = mkdtempSync(join(tmpdir(), 'aisle-gw-'));
+export async function demoStoreFiles(dir: string, storeId: string) {
   const plan = demoFloorPlan(storeId);
   const catalog = demoCatalog();
-  writeFileSync(join(dir, 'floor-plan.json'), JSON.stringify(plan));
+  const floorPlanPath = join(dir, 'floor-plan.json');
+  writeFileSync(floorPlanPath, JSON.stringify(plan));
   const cloud = createCloud({
     databasePath: ':memory:',
     logger: pino({ level: 'silent' }),
@@ -34,7 +30,22 @@ export async function startFixture(
     items: catalog.map((p) => p.id),
     now: TRAINED_AT,
   });
-  await saveModel(model, join(dir, 'model'));
+  const modelDir = join(dir, 'model');
+  await saveModel(model, modelDir);
+  return { plan, catalog, cloud, cloudUrl, model, floorPlanPath, modelDir };
+}
+
+/**
+ * A real gateway on free ports with a real cloud-sync, a model trained on the demo
+ * store's history and a temporary data folder; its log lines are kept for assertions.
+ */
+export async function startFixture(
+  config: Partial<GatewayConfigInput> = {},
+  deps: GatewayDeps = {},
+  storeId = 'test-store',
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'aisle-gw-'));
+  const { plan, catalog, cloud, cloudUrl, model, floorPlanPath, modelDir } = await demoStoreFiles(dir, storeId);
   const logLines: string[] = [];
   const logSink = new Writable({
     write(chunk, _enc, done) {
@@ -45,8 +56,8 @@ export async function startFixture(
   const gateway = await createGateway(
     {
       databasePath: join(dir, 'gateway.db'),
-      floorPlanPath: join(dir, 'floor-plan.json'),
-      modelDir: join(dir, 'model'),
+      floorPlanPath,
+      modelDir,
       cloudUrl,
       http: { port: 0 },
       mqtt: { port: 0 },
