@@ -2,3 +2,5 @@ export * from './card';
 export * from './models/zone-popularity';
 export * from './save';
 export * from './types';
+export * from './data';
+export * from './eval';

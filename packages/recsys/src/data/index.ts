@@ -1,0 +1,4 @@
+export * from './baskets';
+export * from './events';
+export * from './sequences';
+export { DataError, type DataSource, readLines } from './source';
