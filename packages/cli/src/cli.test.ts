@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,5 +232,47 @@ describe('aisle devices', () => {
     );
     expect((await aisle('devices', 'remove', '--registry', path, '--id', 'scanner-a')).code).toBe(0);
     expect((await aisle('devices', 'list', '--registry', path)).stdout).not.toMatch(/scanner-a/);
+  });
+});
+
+describe('aisle recsys', () => {
+  it('predicts top-k lists for every user through the served ONNX model, never repeating their history', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aisle-recsys-'));
+    const data = join(dir, 'seq.txt');
+    // 40 users walking a ring of 12 items: after item i comes i+1
+    const lines = Array.from({ length: 40 }, (_, u) => {
+      const start = u % 12;
+      return [u + 1, ...Array.from({ length: 5 }, (_, j) => ((start + j) % 12) + 1)].join(' ');
+    });
+    writeFileSync(data, `${lines.join('\n')}\n`);
+    const out = join(dir, 'preds.jsonl');
+    const run = await aisle('recsys', 'predict', '--data', data, '--format', 'seq', '--k', '3', '--out', out);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/train seq-knn +\d+\.\d\d s/);
+    const preds = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { user: string; items: string[] });
+    expect(preds).toHaveLength(40);
+    for (const [u, p] of preds.entries()) {
+      const history = lines[u]!.split(' ').slice(1, -1);
+      expect(p.user).toBe(String(u + 1));
+      expect(p.items).toHaveLength(3);
+      expect(p.items.some((i) => history.includes(i))).toBe(false);
+    }
+    // the ring is learnt: the item after the last one seen comes first
+    const next = (i: string) => String((Number(i) % 12) + 1);
+    const hits = preds.filter((p, u) => p.items[0] === next(lines[u]!.split(' ').at(-2)!)).length;
+    expect(hits).toBeGreaterThanOrEqual(36);
+  });
+
+  it('explains a missing or unsupported format and a malformed file', async () => {
+    expect((await aisle('recsys', 'predict', '--data', 'x', '--format', 'csv')).stderr).toMatch(/--format csv/);
+    const dir = mkdtempSync(join(tmpdir(), 'aisle-recsys-'));
+    const data = join(dir, 'bad.txt');
+    writeFileSync(data, '1 2 3\n2 x 4\n');
+    const run = await aisle('recsys', 'eval', '--data', data, '--format', 'seq');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/bad\.txt:2/);
   });
 });

@@ -2,9 +2,10 @@ import { parseArgs } from 'node:util';
 import { type Command, parsing, UsageError } from './command';
 import { devices } from './commands/devices';
 import { gateway } from './commands/gateway';
+import { recsys } from './commands/recsys';
 
 /** Every subcommand, in the order `aisle --help` lists them. Add new ones (`aisle recsys …`) here. */
-const commands: readonly Command[] = [gateway, devices];
+const commands: readonly Command[] = [gateway, devices, recsys];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -62,7 +63,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`Run 'aisle ${err.command ? `${err.command} ` : ''}--help' for usage.`);
       return 2;
     }
-    console.error('aisle: unexpected error:', err);
+    // a failure of the work itself (bad data file, unreachable port): its message says what and where
+    console.error(`aisle: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.AISLE_DEBUG) console.error(err);
     return 1;
   }
 }

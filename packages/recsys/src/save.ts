@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CARD_FILE, MODEL_FILE, type ModelCard, sha256Hex } from './card';
+import { exportSeqKnnOnnx, type SeqKnnModel, seqKnnCard } from './models/seq-knn';
 import { exportOnnx, type ZonePopularityModel, zonePopularityCard } from './models/zone-popularity';
 
 export interface SaveModelOptions {
@@ -14,13 +15,15 @@ export interface SaveModelOptions {
  * mismatch, which loadRecommender reports instead of serving a mismatched card.
  */
 export async function saveModel(
-  model: ZonePopularityModel,
+  model: ZonePopularityModel | SeqKnnModel,
   dir: string,
   opts: SaveModelOptions = {},
 ): Promise<ModelCard> {
-  // Other model kinds will dispatch on model.kind here, each supplying its own export and card.
-  const bytes = exportOnnx(model);
-  const card = zonePopularityCard(model, sha256Hex(bytes), opts.metrics);
+  const bytes = model.kind === 'seq-knn' ? exportSeqKnnOnnx(model) : exportOnnx(model);
+  const card =
+    model.kind === 'seq-knn'
+      ? seqKnnCard(model, sha256Hex(bytes), opts.metrics)
+      : zonePopularityCard(model, sha256Hex(bytes), opts.metrics);
   await mkdir(dir, { recursive: true });
   await writeAtomically(join(dir, MODEL_FILE), bytes);
   await writeAtomically(join(dir, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);

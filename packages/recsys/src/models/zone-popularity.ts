@@ -157,7 +157,7 @@ export function encodeShopperState(
 ): { zoneWeights: Float32Array; excludeMask: Float32Array } {
   const zoneWeights = new Float32Array(index.zones.size);
   let sum = 0;
-  for (const [id, w] of Object.entries(state.zoneWeights)) {
+  for (const [id, w] of Object.entries(state.zoneWeights ?? {})) {
     const z = index.zones.get(id);
     if (z === undefined || !(w > 0 && Number.isFinite(w))) continue;
     zoneWeights[z]! += w;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { CARD_FILE, MODEL_FILE, type ModelCard, parseModelCard, sha256Hex } from '../card';
+import { encodeSeqKnnHistory, SEQ_KNN_IO, SEQ_KNN_KIND, seqKnnSignature } from '../models/seq-knn';
 import {
   EXCLUDED_BELOW,
   effectiveK,
@@ -31,10 +32,13 @@ export async function loadRecommender(dir: string): Promise<Recommender> {
   const modelPath = join(dir, MODEL_FILE);
 
   const card = parseModelCard(parseJson(await readOrFail(cardPath, 'model card'), cardPath), cardPath);
-  if (card.kind !== ZONE_POPULARITY_KIND) {
-    throw new Error(`${cardPath}: unsupported model kind '${card.kind}' (supported: ${ZONE_POPULARITY_KIND})`);
-  }
-  const signature = zonePopularitySignature(card.zones.length, card.items.length);
+  const kinds = [ZONE_POPULARITY_KIND, SEQ_KNN_KIND];
+  if (!kinds.includes(card.kind as (typeof kinds)[number]))
+    throw new Error(`${cardPath}: unsupported model kind '${card.kind}' (supported: ${kinds.join(', ')})`);
+  const signature =
+    card.kind === SEQ_KNN_KIND
+      ? seqKnnSignature(card.items.length)
+      : zonePopularitySignature(card.zones.length, card.items.length);
   if (JSON.stringify(card.signature) !== JSON.stringify(signature)) {
     throw new Error(
       `${cardPath}: signature does not match the card's ${card.zones.length} zones / ${card.items.length} items`,
@@ -63,7 +67,9 @@ export async function loadRecommender(dir: string): Promise<Recommender> {
     await session.release();
     throw new Error(`${modelPath}: ${(err as Error).message}`);
   }
-  return new ZonePopularityRecommender(card, session);
+  return card.kind === SEQ_KNN_KIND
+    ? new SeqKnnRecommender(card, session)
+    : new ZonePopularityRecommender(card, session);
 }
 
 async function readOrFail(path: string, what: string): Promise<Buffer> {
@@ -143,6 +149,68 @@ class ZonePopularityRecommender implements Recommender {
       result.push({ itemId: this.card.items[Number(indices[j])]!, score });
     }
     return result;
+  }
+
+  async close(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    await session?.release();
+  }
+}
+
+/** Ranked items from a model's `scores` / `indices` outputs, without the excluded ones. */
+function ranked(card: ModelCard, out: InferenceSession.ReturnType, version: string): RankedItem[] {
+  const scores = out.scores?.data;
+  const indices = out.indices?.data;
+  if (!(scores instanceof Float32Array && indices instanceof BigInt64Array))
+    throw new Error(`model ${version} returned unexpected outputs`);
+  const result: RankedItem[] = [];
+  for (let j = 0; j < scores.length; j++) {
+    const score = scores[j]!;
+    if (score < EXCLUDED_BELOW) continue; // excluded items carry about -1e9
+    result.push({ itemId: card.items[Number(indices[j])]!, score });
+  }
+  return result;
+}
+
+/** Sequential item-kNN: the shopper's recent items (oldest first) in, their neighbours out. */
+class SeqKnnRecommender implements Recommender {
+  readonly version: string;
+  readonly #index: Map<string, number>;
+  readonly #params: { gamma: number };
+  #session: InferenceSession | undefined;
+
+  constructor(
+    readonly card: ModelCard,
+    session: InferenceSession,
+  ) {
+    this.version = card.version;
+    this.#index = new Map(card.items.map((id, i) => [id, i]));
+    this.#params = { gamma: card.params.gamma ?? 0.5 };
+    this.#session = session;
+  }
+
+  async recommend(state: ShopperState, k: number): Promise<RankedItem[]> {
+    const session = this.#session;
+    if (!session) throw new Error(`recommender ${this.version} is closed`);
+    const N = this.card.items.length;
+    const top = effectiveK(k, N);
+    if (top === 0) return [];
+    const history = state.history ?? [];
+    const { historyItems, historyWeights, excludeMask } = encodeSeqKnnHistory(
+      { items: this.card.items, params: this.#params } as Parameters<typeof encodeSeqKnnHistory>[0],
+      this.#index,
+      history,
+      state.exclude ?? history,
+    );
+    const io = SEQ_KNN_IO;
+    const out = await session.run({
+      [io.historyItems]: new Tensor('int64', historyItems, [historyItems.length]),
+      [io.historyWeights]: new Tensor('float32', historyWeights, [historyWeights.length]),
+      [io.excludeMask]: new Tensor('float32', excludeMask, [1, N]),
+      [io.k]: new Tensor('int64', BigInt64Array.of(BigInt(top)), [1]),
+    });
+    return ranked(this.card, out, this.version);
   }
 
   async close(): Promise<void> {

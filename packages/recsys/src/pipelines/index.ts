@@ -1,0 +1,1 @@
+export { evaluateSequences, predictSequences, type SequenceRunOptions } from './sequences';
