@@ -1,0 +1,207 @@
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { decodeModel, ONNX_IR_VERSION } from '../onnx/builder';
+import {
+  basketMetrics,
+  basketsFromPadded,
+  exportNextBasketOnnx,
+  type History,
+  NEXT_BASKET_IO,
+  type NextBasketModel,
+  neighborVector,
+  nextBasketInputs,
+  rankNextBasket,
+  trainNextBasket,
+  tuneNextBasket,
+  userVector,
+  validationSplit,
+} from './next-basket';
+
+const ITEMS = ['a', 'b', 'c', 'd', 'e'];
+
+function vectorOf(model: NextBasketModel, baskets: History): Record<string, number> {
+  const v = userVector(model, baskets);
+  return Object.fromEntries(model.items.map((id, i) => [id, v[i]!]).filter(([, x]) => x !== 0));
+}
+
+function expectCloseRecord(actual: Record<string, number>, expected: Record<string, number>): void {
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const [id, v] of Object.entries(expected)) expect(actual[id]).toBeCloseTo(v, 6);
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Shoppers with a personal taste (a few favourite items) plus store-wide noise skewed to low item ids. */
+function syntheticHistories(users: number, items: number, seed: number): Map<string, string[][]> {
+  const r = rng(seed);
+  const out = new Map<string, string[][]>();
+  for (let u = 0; u < users; u++) {
+    const favourites = Array.from({ length: 4 }, () => Math.floor(r() * items));
+    const baskets: string[][] = [];
+    const n = 1 + Math.floor(r() * 8);
+    for (let b = 0; b < n; b++) {
+      const basket: string[] = [];
+      for (const f of favourites) if (r() < 0.5) basket.push(`i${f}`);
+      const extra = 1 + Math.floor(r() * 4);
+      for (let e = 0; e < extra; e++) basket.push(`i${Math.floor(r() ** 2 * items)}`);
+      baskets.push(basket);
+    }
+    out.set(`u${u}`, baskets);
+  }
+  return out;
+}
+
+describe('userVector', () => {
+  const model = trainNextBasket(
+    { x: [['a'], ['b']] },
+    { items: ITEMS, groupSize: 2, withinDecay: 0.5, groupDecay: 0.5, neighbors: 1, alpha: 1 },
+  );
+
+  it('decays within and across groups of m baskets counted from the most recent', () => {
+    // Groups (newest first): {[c], [a,c]} and {[a], [a,b]}.
+    // newest group: [a,c]·1 + [c]·0.5, / 2           → a 0.5,  c 0.75
+    // older group:  ([a,b]·1 + [a]·0.5) / 2 · r_g=0.5 → a 0.375, b 0.25
+    // sum / G=2                                       → a 0.4375, b 0.125, c 0.375
+    expectCloseRecord(vectorOf(model, [['a'], ['a', 'b'], ['c'], ['a', 'c']]), { a: 0.4375, b: 0.125, c: 0.375 });
+  });
+
+  it('lets only the oldest group be short, counts an item once per basket and ignores unknown items', () => {
+    // Groups: {[b, b, z], [a]} and {[c]} (short). newest: a 1, b 0.5, / 2; oldest: c 1 / 1 · 0.5; all / 2.
+    expectCloseRecord(vectorOf(model, [['c'], ['b', 'b', 'z'], ['a']]), { a: 0.25, b: 0.125, c: 0.25 });
+  });
+
+  it('is zero without baskets, and the stored vector of a trained user is the same as from their history', () => {
+    expect(vectorOf(model, [])).toEqual({});
+    expect(nextBasketInputs(model, 'x').userVector).toEqual(userVector(model, [['a'], ['b']]));
+  });
+});
+
+describe('padded json format', () => {
+  it('drops the [-1] markers', () => {
+    expect(basketsFromPadded([[-1], [1, 2], [3], [-1]])).toEqual([['1', '2'], ['3']]);
+  });
+});
+
+describe('metrics', () => {
+  it('computes recall and NDCG with ideal DCG over min(k, |target|)', () => {
+    const m = basketMetrics(['x', 'a', 'y', 'b'], ['a', 'b', 'c'], 10);
+    expect(m.recall).toBeCloseTo(2 / 3, 9);
+    expect(m.ndcg).toBeCloseTo((1 / Math.log2(3) + 1 / Math.log2(5)) / (1 + 1 / Math.log2(3) + 1 / Math.log2(4)), 9);
+  });
+});
+
+describe('rankNextBasket', () => {
+  const histories = syntheticHistories(300, 80, 7);
+  const model = trainNextBasket(histories, { groupSize: 2, withinDecay: 0.9, groupDecay: 0.8, neighbors: 20 });
+
+  it('gives a shopper without history the most popular items, unknown ids included', () => {
+    const counts = new Map<string, number>();
+    for (const h of histories.values())
+      for (const b of h) for (const id of new Set(b)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const popular = [...counts.entries()]
+      .sort((x, y) => y[1] - x[1] || model.items.indexOf(x[0]) - model.items.indexOf(y[0]))
+      .slice(0, 5)
+      .map(([id]) => id);
+    expect(rankNextBasket(model, [], 5).map((r) => r.itemId)).toEqual(popular);
+    expect(rankNextBasket(model, 'nobody', 5).map((r) => r.itemId)).toEqual(popular);
+    expect(neighborVector(model, userVector(model, [])).every((v) => v === 0)).toBe(true);
+  });
+
+  it('ranks a repeat item first and honours exclusions', () => {
+    const history: History = [['i3', 'i50'], ['i50'], ['i50', 'i7']];
+    expect(rankNextBasket(model, history, 3)[0]!.itemId).toBe('i50');
+    const ranked = rankNextBasket(model, history, model.items.length, ['i50', 'i3']);
+    expect(ranked).toHaveLength(model.items.length - 2);
+    expect(ranked.map((r) => r.itemId)).not.toContain('i50');
+  });
+
+  it('tunes on the validation split only', () => {
+    const { train, targets } = validationSplit(histories);
+    expect(train.size).toBe(histories.size);
+    for (const [id, t] of targets) expect(t).toEqual(histories.get(id)!.at(-1));
+    const results = tuneNextBasket(histories, {
+      groupSize: [1, 3],
+      withinDecay: [1],
+      groupDecay: [0.8],
+      neighbors: [5, 20],
+      alpha: [0.5, 1],
+    });
+    expect(results).toHaveLength(8);
+    expect(results[0]!.recall).toBeGreaterThan(0);
+  });
+});
+
+describe('exportNextBasketOnnx', () => {
+  const histories = syntheticHistories(400, 120, 11);
+  const model = trainNextBasket(histories, { groupSize: 3, withinDecay: 0.8, groupDecay: 0.7, neighbors: 15 });
+
+  it('writes the expected signature', () => {
+    const decoded = decodeModel(exportNextBasketOnnx(model));
+    expect(Number(decoded.irVersion)).toBe(ONNX_IR_VERSION);
+    expect(decoded.graph?.input?.map((i) => i.name)).toEqual(['user_vector', 'neighbor_vector', 'exclude_mask', 'k']);
+    expect(decoded.graph?.output?.map((o) => o.name)).toEqual(['scores', 'indices']);
+  });
+
+  it('matches the reference ranker in onnxruntime', async () => {
+    const session = await InferenceSession.create(exportNextBasketOnnx(model));
+    const N = model.items.length;
+    const r = rng(3);
+    const users = [...histories.keys()];
+    try {
+      for (let t = 0; t < 60; t++) {
+        // Known users by id, fresh profiles from random baskets, and the empty profile.
+        const user: string | History =
+          t % 3 === 0
+            ? users[Math.floor(r() * users.length)]!
+            : t % 3 === 1
+              ? Array.from({ length: Math.floor(r() * 5) }, () =>
+                  Array.from({ length: 1 + Math.floor(r() * 4) }, () => `i${Math.floor(r() * 130)}`),
+                )
+              : [];
+        const exclude = t % 4 === 0 ? model.items.slice(0, 3) : [];
+        const k = 1 + Math.floor(r() * 15);
+        const inputs = nextBasketInputs(model, user, exclude);
+        const io = NEXT_BASKET_IO;
+        const out = await session.run({
+          [io.userVector]: new Tensor('float32', inputs.userVector, [1, N]),
+          [io.neighborVector]: new Tensor('float32', inputs.neighborVector, [1, N]),
+          [io.excludeMask]: new Tensor('float32', inputs.excludeMask, [1, N]),
+          [io.k]: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
+        });
+        const scores = Array.from(out[io.scores]!.data as Float32Array);
+        const indices = Array.from(out[io.indices]!.data as BigInt64Array, Number);
+        const reference = rankNextBasket(model, user, k, exclude);
+        expect(reference).toHaveLength(k);
+        scores.forEach((s, j) => {
+          expect(Math.abs(s - reference[j]!.score)).toBeLessThan(1e-4);
+        });
+        // TopK may order ties differently: compare identities only above the last returned score.
+        const last = scores[scores.length - 1]!;
+        const above = (ids: string[], ss: number[]) => ids.filter((_, j) => ss[j]! > last + 1e-6).sort();
+        expect(
+          above(
+            indices.map((i) => model.items[i]!),
+            scores,
+          ),
+        ).toEqual(
+          above(
+            reference.map((x) => x.itemId),
+            reference.map((x) => x.score),
+          ),
+        );
+      }
+    } finally {
+      await session.release();
+    }
+  });
+});
