@@ -266,6 +266,25 @@ describe('aisle recsys', () => {
     expect(hits).toBeGreaterThanOrEqual(36);
   });
 
+  it('predicts next baskets from a history file, keeping the file’s id type', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aisle-recsys-'));
+    const data = join(dir, 'history.json');
+    // every user buys their own staple (100 + u) each time, plus item 1 now and then
+    const history = Object.fromEntries(
+      Array.from({ length: 30 }, (_, u) => [String(u), [[-1], [100 + u, 1], [100 + u], [100 + u, 2], [-1]]]),
+    );
+    writeFileSync(data, JSON.stringify(history));
+    const out = join(dir, 'preds.json');
+    const run = await aisle('recsys', 'predict', '--data', data, '--format', 'nbr', '--k', '2', '--out', out);
+    expect(run.code).toBe(0);
+    const preds = JSON.parse(readFileSync(out, 'utf8')) as Record<string, number[]>;
+    expect(Object.keys(preds)).toHaveLength(30);
+    for (let u = 0; u < 30; u++) {
+      expect(preds[String(u)]).toHaveLength(2);
+      expect(preds[String(u)]![0]).toBe(100 + u); // their own repeat purchase first, as a number
+    }
+  });
+
   it('explains a missing or unsupported format and a malformed file', async () => {
     expect((await aisle('recsys', 'predict', '--data', 'x', '--format', 'csv')).stderr).toMatch(/--format csv/);
     const dir = mkdtempSync(join(tmpdir(), 'aisle-recsys-'));
