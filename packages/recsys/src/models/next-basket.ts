@@ -24,7 +24,7 @@
 
 import { attr, buildModel, floatTensor, node, type TensorSpec } from '../onnx/builder';
 import type { RankedItem } from '../types';
-import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK } from './zone-popularity';
+import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
 
 export const NEXT_BASKET_KIND = 'next-basket-tifu';
 
@@ -563,26 +563,18 @@ function topIndices(scores: ArrayLike<number>, k: number): number[] {
 export const NEXT_BASKET_IO = {
   userVector: 'user_vector',
   neighborVector: 'neighbor_vector',
-  excludeMask: 'exclude_mask',
-  k: 'k',
-  scores: 'scores',
-  indices: 'indices',
+  ...RANKING_IO,
 } as const;
 
 export function nextBasketSignature(items: number): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
   const io = NEXT_BASKET_IO;
-  return {
-    inputs: [
+  return rankingSignature(
+    [
       { name: io.userVector, type: 'float32', shape: [1, items] },
       { name: io.neighborVector, type: 'float32', shape: [1, items] },
-      { name: io.excludeMask, type: 'float32', shape: [1, items] },
-      { name: io.k, type: 'int64', shape: [1] },
     ],
-    outputs: [
-      { name: io.scores, type: 'float32', shape: [1, 'k'] },
-      { name: io.indices, type: 'int64', shape: [1, 'k'] },
-    ],
-  };
+    items,
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelCardSchema, sha256Hex } from '../card';
 import { decodeModel, ONNX_OPSET } from '../onnx/builder';
+import { EXCLUDED_BELOW } from './ranking';
 import {
   encodeSeqKnnHistory,
   exportSeqKnnOnnx,
@@ -12,7 +13,6 @@ import {
   seqKnnItemIndex,
   trainSeqKnn,
 } from './seq-knn';
-import { EXCLUDED_BELOW } from './zone-popularity';
 
 function sim(model: SeqKnnModel, from: string, to: string): number {
   const i = model.items.indexOf(from);

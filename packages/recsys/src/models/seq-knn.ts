@@ -14,7 +14,7 @@
 import type { ModelCard } from '../card';
 import { attr, buildModel, floatTensor, int64Tensor, node, type TensorSpec } from '../onnx/builder';
 import type { RankedItem } from '../types';
-import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK } from './zone-popularity';
+import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
 
 export const SEQ_KNN_KIND = 'seq-knn';
 
@@ -294,26 +294,18 @@ export function topK(scores: ArrayLike<number>, k: number): number[] {
 export const SEQ_KNN_IO = {
   historyItems: 'history_items',
   historyWeights: 'history_weights',
-  excludeMask: 'exclude_mask',
-  k: 'k',
-  scores: 'scores',
-  indices: 'indices',
+  ...RANKING_IO,
 } as const;
 
 export function seqKnnSignature(items: number): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
   const io = SEQ_KNN_IO;
-  return {
-    inputs: [
+  return rankingSignature(
+    [
       { name: io.historyItems, type: 'int64', shape: ['L'] },
       { name: io.historyWeights, type: 'float32', shape: ['L'] },
-      { name: io.excludeMask, type: 'float32', shape: [1, items] },
-      { name: io.k, type: 'int64', shape: [1] },
     ],
-    outputs: [
-      { name: io.scores, type: 'float32', shape: [1, 'k'] },
-      { name: io.indices, type: 'int64', shape: [1, 'k'] },
-    ],
-  };
+    items,
+  );
 }
 
 /**

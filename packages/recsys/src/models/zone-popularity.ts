@@ -9,6 +9,7 @@
 import type { ModelCard } from '../card';
 import { attr, buildModel, floatTensor, node, type TensorSpec } from '../onnx/builder';
 import type { RankedItem, ShopperState } from '../types';
+import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
 
 export const ZONE_POPULARITY_KIND = 'zone-popularity';
 
@@ -49,11 +50,6 @@ export interface TrainZonePopularityOptions {
 }
 
 const DAY_MS = 86_400_000;
-
-/** Added (times the mask) to the score of an excluded item: far below any real score (real ones are in [0, 1]). */
-export const EXCLUDE_PENALTY = -1e9;
-/** Scores below this are excluded items that TopK still returned because k exceeded the allowed items. */
-export const EXCLUDED_BELOW = -1e8;
 
 export function trainZonePopularity(
   events: Iterable<ZoneEvent>,
@@ -174,12 +170,6 @@ export function encodeShopperState(
   return { zoneWeights, excludeMask };
 }
 
-/** How many results to ask the graph for: k clamped to the item count. Throws on a negative or fractional k. */
-export function effectiveK(k: number, items: number): number {
-  if (!(Number.isInteger(k) && k >= 0)) throw new RangeError(`k must be a non-negative integer, got ${k}`);
-  return Math.min(k, items);
-}
-
 /**
  * Plain TypeScript version of the ONNX graph: scores = zoneWeights · W + mask × EXCLUDE_PENALTY, top k, minus the
  * excluded items. Ties are broken by item position here; TopK in onnxruntime makes no such promise.
@@ -209,25 +199,11 @@ export function rankReference(model: ZonePopularityModel, state: ShopperState, k
 
 export const ZONE_POPULARITY_IO = {
   zoneWeights: 'zone_weights',
-  excludeMask: 'exclude_mask',
-  k: 'k',
-  scores: 'scores',
-  indices: 'indices',
+  ...RANKING_IO,
 } as const;
 
 export function zonePopularitySignature(zones: number, items: number): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
-  const io = ZONE_POPULARITY_IO;
-  return {
-    inputs: [
-      { name: io.zoneWeights, type: 'float32', shape: [1, zones] },
-      { name: io.excludeMask, type: 'float32', shape: [1, items] },
-      { name: io.k, type: 'int64', shape: [1] },
-    ],
-    outputs: [
-      { name: io.scores, type: 'float32', shape: [1, 'k'] },
-      { name: io.indices, type: 'int64', shape: [1, 'k'] },
-    ],
-  };
+  return rankingSignature([{ name: ZONE_POPULARITY_IO.zoneWeights, type: 'float32', shape: [1, zones] }], items);
 }
 
 /**

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { loadBaskets } from '../data';
 import { exportNextBasketOnnx, NEXT_BASKET_IO, nextBasketInputs, trainNextBasket } from '../models/next-basket';
-import { EXCLUDED_BELOW } from '../models/zone-popularity';
+import { rankedOutputs } from '../models/ranking';
 import type { Progress } from '../progress';
 
 export interface BasketRunOptions {
@@ -42,12 +42,9 @@ export async function predictBaskets(opts: BasketRunOptions): Promise<{ users: n
           [io.excludeMask]: new Tensor('float32', inputs.excludeMask, [1, N]),
           [io.k]: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
         });
-        const scores = out[io.scores]!.data as Float32Array;
-        const indices = out[io.indices]!.data as BigInt64Array;
-        const items: (string | number)[] = [];
-        for (let j = 0; j < scores.length; j++)
-          if (scores[j]! >= EXCLUDED_BELOW) items.push(asInFile(model.items[Number(indices[j])]!));
-        result[user] = items;
+        result[user] = rankedOutputs(out[io.scores]?.data, out[io.indices]?.data).map((r) =>
+          asInFile(model.items[r.index]!),
+        );
         tick();
       }
     });

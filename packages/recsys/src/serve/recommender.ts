@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { CARD_FILE, MODEL_FILE, type ModelCard, parseModelCard, sha256Hex } from '../card';
+import { effectiveK, rankedOutputs } from '../models/ranking';
 import { encodeSeqKnnHistory, SEQ_KNN_IO, SEQ_KNN_KIND, seqKnnSignature } from '../models/seq-knn';
 import {
-  EXCLUDED_BELOW,
-  effectiveK,
   encodeShopperState,
   ZONE_POPULARITY_IO,
   ZONE_POPULARITY_KIND,
@@ -135,20 +134,7 @@ class ZonePopularityRecommender implements Recommender {
       [io.excludeMask]: new Tensor('float32', excludeMask, [1, N]),
       [io.k]: new Tensor('int64', BigInt64Array.of(BigInt(top)), [1]),
     });
-    const scores = out[io.scores]?.data;
-    const indices = out[io.indices]?.data;
-    if (!(scores instanceof Float32Array && indices instanceof BigInt64Array)) {
-      throw new Error(`model ${this.version} returned unexpected outputs`);
-    }
-
-    const result: RankedItem[] = [];
-    for (let j = 0; j < scores.length; j++) {
-      const score = scores[j]!;
-      // Excluded items carry about -1e9; they only show up when k exceeds the items left.
-      if (score < EXCLUDED_BELOW) continue;
-      result.push({ itemId: this.card.items[Number(indices[j])]!, score });
-    }
-    return result;
+    return ranked(this.card, out);
   }
 
   async close(): Promise<void> {
@@ -158,19 +144,12 @@ class ZonePopularityRecommender implements Recommender {
   }
 }
 
-/** Ranked items from a model's `scores` / `indices` outputs, without the excluded ones. */
-function ranked(card: ModelCard, out: InferenceSession.ReturnType, version: string): RankedItem[] {
-  const scores = out.scores?.data;
-  const indices = out.indices?.data;
-  if (!(scores instanceof Float32Array && indices instanceof BigInt64Array))
-    throw new Error(`model ${version} returned unexpected outputs`);
-  const result: RankedItem[] = [];
-  for (let j = 0; j < scores.length; j++) {
-    const score = scores[j]!;
-    if (score < EXCLUDED_BELOW) continue; // excluded items carry about -1e9
-    result.push({ itemId: card.items[Number(indices[j])]!, score });
-  }
-  return result;
+/** Ranked item ids from a model's TopK outputs, without the excluded ones. */
+function ranked(card: ModelCard, out: InferenceSession.ReturnType): RankedItem[] {
+  return rankedOutputs(out.scores?.data, out.indices?.data).map((r) => ({
+    itemId: card.items[r.index]!,
+    score: r.score,
+  }));
 }
 
 /** Sequential item-kNN: the shopper's recent items (oldest first) in, their neighbours out. */
@@ -210,7 +189,7 @@ class SeqKnnRecommender implements Recommender {
       [io.excludeMask]: new Tensor('float32', excludeMask, [1, N]),
       [io.k]: new Tensor('int64', BigInt64Array.of(BigInt(top)), [1]),
     });
-    return ranked(this.card, out, this.version);
+    return ranked(this.card, out);
   }
 
   async close(): Promise<void> {
