@@ -7,5 +7,6 @@ export * from './models/seq-knn';
 export * from './models/zone-popularity';
 export * from './pipelines';
 export * from './progress';
+export * from './random';
 export * from './save';
 export * from './types';

@@ -1,6 +1,7 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, ONNX_IR_VERSION } from '../onnx/builder';
+import { createRng } from '../random';
 import {
   basketMetrics,
   basketsFromPadded,
@@ -29,21 +30,9 @@ function expectCloseRecord(actual: Record<string, number>, expected: Record<stri
   for (const [id, v] of Object.entries(expected)) expect(actual[id]).toBeCloseTo(v, 6);
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Shoppers with a personal taste (a few favourite items) plus store-wide noise skewed to low item ids. */
 function syntheticHistories(users: number, items: number, seed: number): Map<string, string[][]> {
-  const r = rng(seed);
+  const r = createRng(seed);
   const out = new Map<string, string[][]>();
   for (let u = 0; u < users; u++) {
     const favourites = Array.from({ length: 4 }, () => Math.floor(r() * items));
@@ -155,7 +144,7 @@ describe('exportNextBasketOnnx', () => {
   it('matches the reference ranker in onnxruntime', async () => {
     const session = await InferenceSession.create(exportNextBasketOnnx(model));
     const N = model.items.length;
-    const r = rng(3);
+    const r = createRng(3);
     const users = [...histories.keys()];
     try {
       for (let t = 0; t < 60; t++) {

@@ -2,6 +2,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelCardSchema, sha256Hex } from '../card';
 import { decodeModel, ONNX_OPSET } from '../onnx/builder';
+import { createRng } from '../random';
 import { EXCLUDED_BELOW } from './ranking';
 import {
   encodeSeqKnnHistory,
@@ -89,19 +90,9 @@ describe('trainSeqKnn', () => {
 });
 
 // Seeded synthetic data: items on a ring, users walk forward with noise.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function synthetic(users: number, items: number, seed: number): string[][] {
-  const rand = rng(seed);
+  const rand = createRng(seed);
   return Array.from({ length: users }, () => {
     let cur = Math.floor(rand() * items);
     const len = 2 + Math.floor(rand() * 10);
@@ -176,7 +167,7 @@ describe('exportSeqKnnOnnx', () => {
   });
 
   it('matches rankSeqKnn on random histories', async () => {
-    const rand = rng(99);
+    const rand = createRng(99);
     for (let t = 0; t < 150; t++) {
       const len = Math.floor(rand() * 8);
       const history = Array.from({ length: len }, () => `i${Math.floor(rand() * 170)}`); // some unknown ids
@@ -212,7 +203,7 @@ describe('exportSeqKnnOnnx', () => {
   });
 
   it('never returns excluded items, even when k exceeds what is left', async () => {
-    const rand = rng(5);
+    const rand = createRng(5);
     for (let t = 0; t < 20; t++) {
       const history = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => `i${Math.floor(rand() * 150)}`);
       const extra = Array.from({ length: 20 }, () => `i${Math.floor(rand() * 150)}`);

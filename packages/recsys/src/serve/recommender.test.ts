@@ -9,21 +9,10 @@ import {
   type ZoneEvent,
   type ZonePopularityModel,
 } from '../models/zone-popularity';
+import { createRng } from '../random';
 import { saveModel } from '../save';
 import type { RankedItem, ShopperState } from '../types';
 import { loadRecommender, type Recommender } from './index';
-
-/** mulberry32: small seeded PRNG so the data set and the states are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 1);
@@ -81,7 +70,7 @@ describe('ONNX serving', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'recsys-'));
-    model = trainZonePopularity(makeEvents(seeded(42), 5_000), {
+    model = trainZonePopularity(makeEvents(createRng(42), 5_000), {
       zones: ZONES,
       items: ITEMS,
       now: NOW,
@@ -114,7 +103,7 @@ describe('ONNX serving', () => {
   });
 
   it('matches rankReference on many random states', async () => {
-    const rand = seeded(7);
+    const rand = createRng(7);
     for (let n = 0; n < 300; n++) {
       const state = randomState(rand);
       const k = 1 + Math.floor(rand() * 30);
