@@ -55,6 +55,13 @@ describe('cloud-sync', () => {
     expect(cloud.store.purchaseCount('seoul-01')).toBe(0);
   });
 
+  it('answers a malformed store id with 400 on every store route', async () => {
+    const app = start();
+    const count = await app.inject({ method: 'GET', url: '/v1/stores/a%2Fb/purchases/count' });
+    expect(count.statusCode).toBe(400);
+    expect(count.json().error.code).toBe('invalid_id');
+  });
+
   it('refuses purchases posted under another store', async () => {
     const app = start();
     const res = await app.inject({

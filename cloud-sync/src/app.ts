@@ -74,9 +74,11 @@ export function createCloud(opts: CloudOptions) {
     return store.addPurchases(storeId.data, batch.data.purchases, now());
   });
 
-  app.get('/v1/stores/:storeId/purchases/count', async (req) => ({
-    count: store.purchaseCount((req.params as { storeId: string }).storeId),
-  }));
+  app.get('/v1/stores/:storeId/purchases/count', async (req, reply) => {
+    const storeId = StoreId.safeParse((req.params as { storeId: string }).storeId);
+    if (!storeId.success) return reply.code(400).send(apiError('invalid_id', 'bad store id', storeId.error.issues));
+    return { count: store.purchaseCount(storeId.data) };
+  });
 
   app.addHook('onClose', async () => store.close());
   return { app, store };
