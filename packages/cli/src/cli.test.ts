@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeviceRegistryFile, verifySecret } from '@aisle/contracts/credentials';
+import { until } from '@aisle/testkit';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -51,16 +52,6 @@ async function aisle(...args: string[]) {
   const run = start(args);
   const { code } = await run.exit;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** A server listening on a free port of 127.0.0.1 (kept open until the test ends). */

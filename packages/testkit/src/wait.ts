@@ -1,7 +1,7 @@
 /** Polls `probe` until it returns something truthy; fails naming `what` after the timeout. */
 export async function until<T>(
   what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   timeoutMs = 10_000,
   everyMs = 100,
 ): Promise<T> {
