@@ -16,7 +16,8 @@ export interface ModelCard {
   version: string;
   /** ISO 8601. */
   trainedAt: string;
-  data: { events: number; skipped: number; zones: number; items: number };
+  /** users: histories trained on, where the model has them. */
+  data: { events: number; skipped: number; users?: number; zones: number; items: number };
   params: Record<string, number>;
   signature: { inputs: TensorSpec[]; outputs: TensorSpec[] };
   zones: string[];
@@ -38,7 +39,7 @@ export const ModelCardSchema: z.ZodType<ModelCard> = z
     kind: z.string().min(1),
     version: z.string().min(1),
     trainedAt: z.iso.datetime(),
-    data: z.object({ events: Count, skipped: Count, zones: Count, items: Count }),
+    data: z.object({ events: Count, skipped: Count, users: Count.optional(), zones: Count, items: Count }),
     params: z.record(z.string(), z.number()),
     signature: z.object({ inputs: z.array(TensorSpecSchema), outputs: z.array(TensorSpecSchema) }),
     zones: z.array(z.string()),

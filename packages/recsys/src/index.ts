@@ -3,6 +3,7 @@ export * from './data';
 export * from './eval';
 export * from './models/next-basket';
 export * from './models/ranking';
+export * from './models/scorer';
 export * from './models/seq-knn';
 export * from './models/zone-popularity';
 export * from './pipelines';

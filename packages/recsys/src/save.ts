@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CARD_FILE, MODEL_FILE, type ModelCard, sha256Hex } from './card';
-import { exportSeqKnnOnnx, type SeqKnnModel, seqKnnCard } from './models/seq-knn';
+import { exportScorer, type ScorerModel, scorerCard } from './models/scorer';
 import { exportOnnx, type ZonePopularityModel, zonePopularityCard } from './models/zone-popularity';
 
 export interface SaveModelOptions {
@@ -15,19 +15,27 @@ export interface SaveModelOptions {
  * mismatch, which loadRecommender reports instead of serving a mismatched card.
  */
 export async function saveModel(
-  model: ZonePopularityModel | SeqKnnModel,
+  model: ZonePopularityModel | ScorerModel,
   dir: string,
   opts: SaveModelOptions = {},
 ): Promise<ModelCard> {
-  const bytes = model.kind === 'seq-knn' ? exportSeqKnnOnnx(model) : exportOnnx(model);
-  const card =
-    model.kind === 'seq-knn'
-      ? seqKnnCard(model, sha256Hex(bytes), opts.metrics)
-      : zonePopularityCard(model, sha256Hex(bytes), opts.metrics);
+  let bytes: Uint8Array;
+  let card: ModelCard;
+  if (isZonePopularity(model)) {
+    bytes = exportOnnx(model);
+    card = zonePopularityCard(model, sha256Hex(bytes), opts.metrics);
+  } else {
+    bytes = exportScorer(model);
+    card = scorerCard(model, sha256Hex(bytes), opts.metrics);
+  }
   await mkdir(dir, { recursive: true });
   await writeAtomically(join(dir, MODEL_FILE), bytes);
   await writeAtomically(join(dir, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
   return card;
+}
+
+function isZonePopularity(model: ZonePopularityModel | ScorerModel): model is ZonePopularityModel {
+  return !('component' in model);
 }
 
 async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {

@@ -1,19 +1,9 @@
-import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelCardSchema, sha256Hex } from '../card';
+import { describe, expect, it } from 'vitest';
 import { decodeModel, ONNX_OPSET } from '../onnx/builder';
 import { createRng } from '../random';
-import { EXCLUDED_BELOW } from './ranking';
-import {
-  encodeSeqKnnHistory,
-  exportSeqKnnOnnx,
-  rankSeqKnn,
-  SEQ_KNN_IO,
-  type SeqKnnModel,
-  seqKnnCard,
-  seqKnnItemIndex,
-  trainSeqKnn,
-} from './seq-knn';
+import { expectScorerParity } from '../testing/scorer-parity';
+import { exportScorer } from './scorer';
+import { rankSeqKnn, type SeqKnnModel, trainSeqKnn } from './seq-knn';
 
 function sim(model: SeqKnnModel, from: string, to: string): number {
   const i = model.items.indexOf(from);
@@ -48,7 +38,7 @@ describe('trainSeqKnn', () => {
     expect(sim(model, 'c', 'b')).toBeCloseTo(0.25 / Math.sqrt(2 * 1), 6);
     expect(sim(model, 'a', 'a')).toBe(0);
     expect(Array.from(model.popularity)).toEqual([1, 0.5, 1]);
-    expect(model.stats).toEqual({ sequences: 2, events: 5, skipped: 0 });
+    expect(model.stats).toEqual({ users: 2, events: 5, skipped: 0 });
   });
 
   it('applies window, alpha and recency', () => {
@@ -61,7 +51,7 @@ describe('trainSeqKnn', () => {
 
   it('skips items outside the given catalogue and rejects invalid params', () => {
     const m = trainSeqKnn([['a', 'zz', 'b']], { items: ['a', 'b'], window: 1, backward: 0, alpha: 1, now: 0 });
-    expect(m.stats).toEqual({ sequences: 1, events: 2, skipped: 1 });
+    expect(m.stats).toEqual({ users: 1, events: 2, skipped: 1 });
     expect(sim(m, 'a', 'b')).toBeCloseTo(1, 6); // adjacent once the unknown item is dropped
     expect(() => trainSeqKnn([['a']], { window: 0 })).toThrow(RangeError);
     expect(() => trainSeqKnn([['a']], { alpha: 1.5 })).toThrow(RangeError);
@@ -103,124 +93,61 @@ function synthetic(users: number, items: number, seed: number): string[][] {
   });
 }
 
-async function runGraph(
-  session: InferenceSession,
-  model: SeqKnnModel,
-  history: readonly string[],
-  k: number,
-  exclude?: readonly string[],
-): Promise<{ itemId: string; score: number }[]> {
-  const io = SEQ_KNN_IO;
-  const N = model.items.length;
-  const enc = encodeSeqKnnHistory(model, seqKnnItemIndex(model), history, exclude);
-  const out = await session.run({
-    [io.historyItems]: new Tensor('int64', enc.historyItems, [enc.historyItems.length]),
-    [io.historyWeights]: new Tensor('float32', enc.historyWeights, [enc.historyWeights.length]),
-    [io.excludeMask]: new Tensor('float32', enc.excludeMask, [1, N]),
-    [io.k]: new Tensor('int64', BigInt64Array.of(BigInt(Math.min(k, N))), [1]),
-  });
-  const scores = out[io.scores]!;
-  const indices = out[io.indices]!;
-  expect(scores.dims).toEqual([1, Math.min(k, N)]);
-  expect(indices.dims).toEqual([1, Math.min(k, N)]);
-  const s = scores.data as Float32Array;
-  const ix = indices.data as BigInt64Array;
-  const result: { itemId: string; score: number }[] = [];
-  for (let j = 0; j < s.length; j++) {
-    if (s[j]! < EXCLUDED_BELOW) continue;
-    result.push({ itemId: model.items[Number(ix[j])]!, score: s[j]! });
-  }
-  return result;
-}
+describe('seq-knn through ONNX', () => {
+  const model = trainSeqKnn(synthetic(400, 150, 3), { now: 0, neighbors: 30 });
 
-describe('exportSeqKnnOnnx', () => {
-  const sequences = synthetic(400, 150, 7);
-  const model = trainSeqKnn(sequences, { window: 4, neighbors: 20, now: Date.UTC(2025, 0, 1) });
-  let bytes: Uint8Array;
-  let session: InferenceSession;
-
-  beforeAll(async () => {
-    bytes = exportSeqKnnOnnx(model);
-    session = await InferenceSession.create(bytes);
-  });
-  afterAll(async () => {
-    await session.release();
-  });
-
-  it('writes opset 17 with the documented inputs, outputs and metadata', () => {
-    const decoded = decodeModel(bytes);
+  it('writes opset 17 with the history inputs, and a valid card', () => {
+    const decoded = decodeModel(exportScorer(model));
     expect(Number(decoded.opsetImport[0]?.version)).toBe(ONNX_OPSET);
     expect((decoded.graph?.input ?? []).map((i) => i.name)).toEqual([
       'history_items',
       'history_weights',
+      'history_ages',
       'exclude_mask',
       'k',
     ]);
     expect((decoded.graph?.output ?? []).map((o) => o.name)).toEqual(['scores', 'indices']);
-    expect(Array.from(decoded.opsetImport).length).toBe(1);
-    const ops = (decoded.graph?.node ?? []).map((n) => n.opType);
-    expect(ops).toContain('ScatterElements');
+    expect((decoded.graph?.node ?? []).map((n) => n.opType)).toContain('ScatterElements');
     expect(decoded.metadataProps.find((p) => p.key === 'aisle.kind')?.value).toBe('seq-knn');
-    const card = seqKnnCard(model, sha256Hex(bytes), { hr10: 0.1 });
-    expect(ModelCardSchema.safeParse(card).success).toBe(true);
-    expect(card.kind).toBe('seq-knn');
   });
 
-  it('matches rankSeqKnn on random histories', async () => {
-    const rand = createRng(99);
-    for (let t = 0; t < 150; t++) {
-      const len = Math.floor(rand() * 8);
-      const history = Array.from({ length: len }, () => `i${Math.floor(rand() * 170)}`); // some unknown ids
-      const k = 1 + Math.floor(rand() * 25);
-      const ref = rankSeqKnn(model, history, k);
-      const got = await runGraph(session, model, history, k);
-      expect(got).toHaveLength(ref.length);
-      got.forEach((g, j) => {
-        expect(g.score).toBeCloseTo(ref[j]!.score, 4);
-      });
-      const last = ref.at(-1)?.score ?? 0;
-      const strict = (xs: typeof ref) => xs.filter((x) => x.score > last + 1e-5).map((x) => x.itemId);
-      expect(strict(got)).toEqual(strict(ref));
-    }
+  it('serves exactly the reference ranking, cold start included', async () => {
+    expect(await expectScorerParity(model, { cases: 120 })).toBe(122);
   });
 
-  it('falls back to popularity for an empty or unknown history', async () => {
+  it('ranks by popularity for an empty or unknown history', () => {
     const byPopularity = Array.from(model.popularity)
       .map((p, i) => ({ p, i }))
       .sort((a, b) => b.p - a.p || a.i - b.i);
-    const topPop = byPopularity[0]!.p;
+    const tenth = byPopularity[9]!.p;
     for (const history of [[], ['nope', 'also-unknown']]) {
       const ref = rankSeqKnn(model, history, 10);
-      const got = await runGraph(session, model, history, 10);
       expect(ref).toHaveLength(10);
-      expect(got).toHaveLength(10);
-      expect(new Set(got.map((g) => g.itemId)).size).toBe(10);
-      // Every returned item is at least as popular as the 10th most popular item.
-      const tenth = byPopularity[9]!.p;
-      for (const g of got) expect(model.popularity[model.items.indexOf(g.itemId)]!).toBeGreaterThanOrEqual(tenth);
-      expect(got[0]!.score).toBeCloseTo(model.params.epsilon * topPop, 6);
+      for (const g of ref) expect(model.popularity[model.items.indexOf(g.itemId)]!).toBeGreaterThanOrEqual(tenth);
+      expect(ref[0]!.score).toBeCloseTo(model.params.epsilon * byPopularity[0]!.p, 6);
     }
   });
 
-  it('never returns excluded items, even when k exceeds what is left', async () => {
-    const rand = createRng(5);
-    for (let t = 0; t < 20; t++) {
-      const history = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => `i${Math.floor(rand() * 150)}`);
-      const extra = Array.from({ length: 20 }, () => `i${Math.floor(rand() * 150)}`);
-      const exclude = [...history, ...extra];
-      const banned = new Set(exclude);
-      for (const r of [
-        ...rankSeqKnn(model, history, 30, exclude),
-        ...(await runGraph(session, model, history, 30, exclude)),
-      ])
-        expect(banned.has(r.itemId)).toBe(false);
-      // The history is excluded by default.
-      for (const r of await runGraph(session, model, history, 30, undefined)) expect(history).not.toContain(r.itemId);
-    }
-    const all = model.items;
-    expect(await runGraph(session, model, ['i1'], all.length, all)).toEqual([]);
-    const allButTwo = all.slice(2);
-    const left = await runGraph(session, model, [], all.length, allButTwo);
-    expect(left.map((r) => r.itemId).sort()).toEqual(all.slice(0, 2).sort());
+  it('weights a history entry by weight · γ^age', () => {
+    const plain = rankSeqKnn(model, ['i1', 'i40'], 5);
+    const same = rankSeqKnn(
+      model,
+      [
+        { item: 'i1', age: 1 },
+        { item: 'i40', weight: 1, age: 0 },
+      ],
+      5,
+    );
+    expect(same).toEqual(plain);
+    // Making i1 the latest and strongest moves the list towards i1's neighbours.
+    const flipped = rankSeqKnn(
+      model,
+      [
+        { item: 'i1', weight: 3, age: 0 },
+        { item: 'i40', age: 5 },
+      ],
+      5,
+    );
+    expect(flipped.map((r) => r.itemId)).not.toEqual(plain.map((r) => r.itemId));
   });
 });

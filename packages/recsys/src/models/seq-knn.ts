@@ -11,14 +11,22 @@
  * items), removes exclusions and takes the top k. `rankSeqKnn` and the ONNX graph compute exactly that, from the
  * same `encodeSeqKnnHistory`.
  */
-import type { ModelCard } from '../card';
-import { attr, buildModel, floatTensor, int64Tensor, node, type TensorSpec } from '../onnx/builder';
+import { attr, floatTensor, int64Tensor, node } from '../onnx/builder';
 import type { RankedItem } from '../types';
-import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
+import {
+  decayedWeights,
+  decayedWeightsGraph,
+  HISTORY_IO,
+  type HistoryEntry,
+  rankScorer,
+  type ScoreComponent,
+  type ScorerModel,
+  scorerVersion,
+} from './scorer';
 
 export const SEQ_KNN_KIND = 'seq-knn';
 
-export interface SeqKnnParams {
+export type SeqKnnParams = {
   /** Largest distance (in positions) between two co-occurring items. */
   window: number;
   /** A pair at distance d counts decay^(d-1). */
@@ -35,7 +43,7 @@ export interface SeqKnnParams {
   gamma: number;
   /** Popularity (scaled to max 1) times epsilon is added to every score. */
   epsilon: number;
-}
+};
 
 /**
  * Tuned on Amazon Beauty's validation split (second-to-last item as target, trained without the last two):
@@ -53,10 +61,8 @@ export const DEFAULT_SEQ_KNN_PARAMS: SeqKnnParams = {
   epsilon: 0.01,
 };
 
-export interface SeqKnnModel {
+export interface SeqKnnModel extends ScorerModel {
   kind: typeof SEQ_KNN_KIND;
-  version: string;
-  items: string[];
   /** Neighbours per item (M). */
   width: number;
   /** items.length × width, row-major; unused slots point at item 0 with weight 0. */
@@ -64,10 +70,7 @@ export interface SeqKnnModel {
   neighborWeights: Float32Array;
   /** Interaction counts scaled to max 1. */
   popularity: Float32Array;
-  trainedAt: number;
   params: SeqKnnParams;
-  /** events: training interactions used; skipped: interactions with an item not in `items`. */
-  stats: { sequences: number; events: number; skipped: number };
 }
 
 export interface TrainSeqKnnOptions extends Partial<SeqKnnParams> {
@@ -164,17 +167,14 @@ export function trainSeqKnn(sequences: readonly (readonly string[])[], opts: Tra
   const maxCount = counts.reduce((a, b) => Math.max(a, b), 0);
   for (let i = 0; i < N; i++) popularity[i] = maxCount > 0 ? counts[i]! / maxCount : 0;
 
+  const tables = { items, width: M, neighbors, neighborWeights, popularity, params: { ...params } };
   return {
     kind: SEQ_KNN_KIND,
-    version: opts.version ?? `${SEQ_KNN_KIND}-${new Date(now).toISOString().replace(/[-:]|\.\d+/g, '')}`,
-    items,
-    width: M,
-    neighbors,
-    neighborWeights,
-    popularity,
+    version: opts.version ?? scorerVersion(SEQ_KNN_KIND, now),
     trainedAt: now,
-    params,
-    stats: { sequences: sequences.length, events, skipped },
+    stats: { users: sequences.length, events, skipped },
+    ...tables,
+    component: seqKnnComponent(tables),
   };
 }
 
@@ -200,181 +200,79 @@ function checkParams(p: SeqKnnParams): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Inputs, shared by rankSeqKnn and the ONNX path.
+// Scoring: the component that rankScorer and the ONNX graph share.
 
 /**
- * The graph inputs for a history (oldest first): known items with weight γ^(L-1-pos), where pos counts every
- * history entry (unknown ones too), and a 0/1 exclusion mask. Exclusions default to the history itself.
+ * scores = Σ_h w_h · γ^age_h · sim(h, ·) + ε · popularity.
+ *
+ * history_items ─Gather(neighbors [N,M])─────────────▶ idx [L,M] ─Reshape [-1]─┐
+ * history_items ─Gather(neighbor_weights)─▶ Mul(w·γ^age [L,1]) ─Reshape [-1]─┤
+ *   ScatterElements(zeros [N], idx, contrib, reduction=add) ─Add(ε·popularity)─▶ [N]
  */
-export function encodeSeqKnnHistory(
-  model: Pick<SeqKnnModel, 'items' | 'params'>,
-  itemIndex: ReadonlyMap<string, number>,
-  history: readonly string[],
-  exclude: readonly string[] = history,
-): { historyItems: BigInt64Array; historyWeights: Float32Array; excludeMask: Float32Array } {
-  const idx: number[] = [];
-  const w: number[] = [];
-  const L = history.length;
-  for (let pos = 0; pos < L; pos++) {
-    const i = itemIndex.get(history[pos]!);
-    if (i === undefined) continue;
-    idx.push(i);
-    w.push(model.params.gamma ** (L - 1 - pos));
-  }
-  const excludeMask = new Float32Array(model.items.length);
-  for (const id of exclude) {
-    const i = itemIndex.get(id);
-    if (i !== undefined) excludeMask[i] = 1;
-  }
-  return {
-    historyItems: BigInt64Array.from(idx, (i) => BigInt(i)),
-    historyWeights: Float32Array.from(w),
-    excludeMask,
-  };
-}
-
-export function seqKnnItemIndex(model: Pick<SeqKnnModel, 'items'>): Map<string, number> {
-  return new Map(model.items.map((id, i) => [id, i]));
-}
-
-/** Dense float32 scores as the graph computes them (before exclusion). */
-export function seqKnnScores(model: SeqKnnModel, historyItems: ArrayLike<number | bigint>, weights: Float32Array) {
-  const N = model.items.length;
-  const M = model.width;
-  const scores = new Float32Array(N);
-  for (let h = 0; h < historyItems.length; h++) {
-    const row = Number(historyItems[h]!) * M;
-    const w = weights[h]!;
-    for (let r = 0; r < M; r++) scores[model.neighbors[row + r]!]! += w * model.neighborWeights[row + r]!;
-  }
-  const eps = model.params.epsilon;
-  for (let i = 0; i < N; i++) scores[i]! += eps * model.popularity[i]!;
-  return scores;
-}
-
-/**
- * TypeScript reference ranker. `exclude` defaults to the history. Ties are broken by item position here; TopK in
- * onnxruntime makes no such promise.
- */
-export function rankSeqKnn(
-  model: SeqKnnModel,
-  history: readonly string[],
-  k: number,
-  exclude?: readonly string[],
-  itemIndex: ReadonlyMap<string, number> = seqKnnItemIndex(model),
-): RankedItem[] {
-  const N = model.items.length;
-  const top = effectiveK(k, N);
-  if (top === 0) return [];
-  const { historyItems, historyWeights, excludeMask } = encodeSeqKnnHistory(model, itemIndex, history, exclude);
-  const scores = seqKnnScores(model, historyItems, historyWeights);
-  for (let i = 0; i < N; i++) scores[i] = scores[i]! + excludeMask[i]! * EXCLUDE_PENALTY;
-  return topK(scores, top)
-    .filter((i) => scores[i]! >= EXCLUDED_BELOW)
-    .map((i) => ({ itemId: model.items[i]!, score: scores[i]! }));
-}
-
-/** Indices of the k largest values, best first, ties by index (partial selection, O(N·k) worst case). */
-export function topK(scores: ArrayLike<number>, k: number): number[] {
-  const top: number[] = [];
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i]!;
-    if (top.length === k && s <= scores[top[k - 1]!]!) continue;
-    let p = top.length === k ? k - 1 : top.length;
-    while (p > 0 && scores[top[p - 1]!]! < s) p--;
-    top.splice(p, 0, i);
-    if (top.length > k) top.pop();
-  }
-  return top;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// ONNX export and card.
-
-export const SEQ_KNN_IO = {
-  historyItems: 'history_items',
-  historyWeights: 'history_weights',
-  ...RANKING_IO,
-} as const;
-
-export function seqKnnSignature(items: number): { inputs: TensorSpec[]; outputs: TensorSpec[] } {
-  const io = SEQ_KNN_IO;
-  return rankingSignature(
-    [
-      { name: io.historyItems, type: 'int64', shape: ['L'] },
-      { name: io.historyWeights, type: 'float32', shape: ['L'] },
-    ],
-    items,
-  );
-}
-
-/**
- * history_items [L] ─Gather(neighbors [N,M])──────▶ idx [L,M] ─Reshape [-1]─┐
- * history_items [L] ─Gather(neighbor_weights)─▶ Mul(history_weights [L,1]) ─Reshape [-1]─┤
- *   ScatterElements(zeros [N], idx, contrib, reduction=add) ─Add(ε·popularity)─Unsqueeze [1,N]
- *   ─Add(exclude_mask × -1e9)─TopK(k)─▶ scores [1,k], indices [1,k]
- */
-export function exportSeqKnnOnnx(model: SeqKnnModel): Uint8Array {
+export function seqKnnComponent(
+  model: Pick<SeqKnnModel, 'items' | 'width' | 'neighbors' | 'neighborWeights' | 'popularity' | 'params'>,
+): ScoreComponent {
   const N = model.items.length;
   const M = model.width;
   if (model.neighbors.length !== N * M || model.neighborWeights.length !== N * M)
     throw new Error(`neighbour tables must have ${N * M} values`);
-  const io = SEQ_KNN_IO;
-  const signature = seqKnnSignature(N);
-  const popEps = Float32Array.from(model.popularity, (p) => Math.fround(model.params.epsilon * p));
-  return buildModel({
-    name: SEQ_KNN_KIND,
-    doc: `Sequential item kNN ${model.version}: scores = Σ_h w_h · sim(h, ·) + ε · popularity - 1e9 · exclude_mask, then TopK.`,
-    inputs: signature.inputs,
-    outputs: signature.outputs,
-    initializers: [
-      int64Tensor('neighbors', [N, M], Array.from(model.neighbors)),
-      floatTensor('neighbor_weights', [N, M], model.neighborWeights),
-      floatTensor('popularity_eps', [N], popEps),
-      floatTensor('zeros', [N], new Float32Array(N)),
-      int64Tensor('flat_shape', [1], [-1]),
-      int64Tensor('axes_last', [1], [-1]),
-      int64Tensor('axes_first', [1], [0]),
-      floatTensor('exclude_penalty', [], Float32Array.of(EXCLUDE_PENALTY)),
-    ],
-    nodes: [
-      node('Gather', ['neighbors', io.historyItems], ['hist_neighbors'], [attr.int('axis', 0)]),
-      node('Gather', ['neighbor_weights', io.historyItems], ['hist_sims'], [attr.int('axis', 0)]),
-      node('Unsqueeze', [io.historyWeights, 'axes_last'], ['hist_weights_col']),
-      node('Mul', ['hist_sims', 'hist_weights_col'], ['contrib']),
-      node('Reshape', ['hist_neighbors', 'flat_shape'], ['flat_neighbors']),
-      node('Reshape', ['contrib', 'flat_shape'], ['flat_contrib']),
-      node(
-        'ScatterElements',
-        ['zeros', 'flat_neighbors', 'flat_contrib'],
-        ['knn_scores'],
-        [attr.int('axis', 0), attr.string('reduction', 'add')],
-      ),
-      node('Add', ['knn_scores', 'popularity_eps'], ['raw_scores_flat']),
-      node('Unsqueeze', ['raw_scores_flat', 'axes_first'], ['raw_scores']),
-      node('Mul', [io.excludeMask, 'exclude_penalty'], ['penalty']),
-      node('Add', ['raw_scores', 'penalty'], ['masked_scores']),
-      node('TopK', ['masked_scores', io.k], [io.scores, io.indices], [attr.int('axis', -1), attr.int('largest', 1)]),
-    ],
-    metadata: {
-      'aisle.kind': model.kind,
-      'aisle.version': model.version,
-      'aisle.trainedAt': new Date(model.trainedAt).toISOString(),
+  const { gamma, epsilon } = model.params;
+  const popEps = Float32Array.from(model.popularity, (p) => Math.fround(epsilon * p));
+  return {
+    kind: SEQ_KNN_KIND,
+    params: { ...model.params },
+    size: N,
+    scores(history) {
+      const w = decayedWeights(history, gamma);
+      const scores = new Float32Array(N);
+      for (let h = 0; h < history.items.length; h++) {
+        const row = history.items[h]! * M;
+        for (let r = 0; r < M; r++)
+          scores[model.neighbors[row + r]!]! += Math.fround(w[h]! * model.neighborWeights[row + r]!);
+      }
+      for (let i = 0; i < N; i++) scores[i]! += popEps[i]!;
+      return scores;
     },
-  });
+    graph(prefix, output) {
+      const p = (name: string) => `${prefix}${name}`;
+      const weights = decayedWeightsGraph(prefix, gamma);
+      return {
+        initializers: [
+          ...weights.initializers,
+          int64Tensor(p('neighbors'), [N, M], Array.from(model.neighbors)),
+          floatTensor(p('neighbor_weights'), [N, M], model.neighborWeights),
+          floatTensor(p('popularity_eps'), [N], popEps),
+          floatTensor(p('zeros'), [N], new Float32Array(N)),
+          int64Tensor(p('flat_shape'), [1], [-1]),
+          int64Tensor(p('axes_last'), [1], [-1]),
+        ],
+        nodes: [
+          ...weights.nodes,
+          node('Gather', [p('neighbors'), HISTORY_IO.items], [p('hist_neighbors')], [attr.int('axis', 0)]),
+          node('Gather', [p('neighbor_weights'), HISTORY_IO.items], [p('hist_sims')], [attr.int('axis', 0)]),
+          node('Unsqueeze', [p('w'), p('axes_last')], [p('w_col')]),
+          node('Mul', [p('hist_sims'), p('w_col')], [p('contrib')]),
+          node('Reshape', [p('hist_neighbors'), p('flat_shape')], [p('flat_neighbors')]),
+          node('Reshape', [p('contrib'), p('flat_shape')], [p('flat_contrib')]),
+          node(
+            'ScatterElements',
+            [p('zeros'), p('flat_neighbors'), p('flat_contrib')],
+            [p('knn_scores')],
+            [attr.int('axis', 0), attr.string('reduction', 'add')],
+          ),
+          node('Add', [p('knn_scores'), p('popularity_eps')], [output]),
+        ],
+      };
+    },
+  };
 }
 
-export function seqKnnCard(model: SeqKnnModel, sha256: string, metrics?: Record<string, number>): ModelCard {
-  return {
-    kind: model.kind,
-    version: model.version,
-    trainedAt: new Date(model.trainedAt).toISOString(),
-    data: { events: model.stats.events, skipped: model.stats.skipped, zones: 0, items: model.items.length },
-    params: { ...model.params, sequences: model.stats.sequences },
-    signature: seqKnnSignature(model.items.length),
-    zones: [],
-    items: [...model.items],
-    sha256,
-    ...(metrics ? { metrics } : {}),
-  };
+/** TypeScript reference ranker (see rankScorer). `exclude` defaults to the history. */
+export function rankSeqKnn(
+  model: SeqKnnModel,
+  history: readonly HistoryEntry[],
+  k: number,
+  exclude?: readonly string[],
+): RankedItem[] {
+  return rankScorer(model, history, k, exclude);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { CARD_FILE, MODEL_FILE, type ModelCard, parseModelCard, sha256Hex } from '../card';
 import { effectiveK, rankedOutputs } from '../models/ranking';
-import { encodeSeqKnnHistory, SEQ_KNN_IO, SEQ_KNN_KIND, seqKnnSignature } from '../models/seq-knn';
+import { encodeHistory, excludeMaskOf, HISTORY_IO, historyItem, historySignature, itemIndexOf } from '../models/scorer';
 import {
   encodeShopperState,
   ZONE_POPULARITY_IO,
@@ -31,13 +31,11 @@ export async function loadRecommender(dir: string): Promise<Recommender> {
   const modelPath = join(dir, MODEL_FILE);
 
   const card = parseModelCard(parseJson(await readOrFail(cardPath, 'model card'), cardPath), cardPath);
-  const kinds = [ZONE_POPULARITY_KIND, SEQ_KNN_KIND];
-  if (!kinds.includes(card.kind as (typeof kinds)[number]))
-    throw new Error(`${cardPath}: unsupported model kind '${card.kind}' (supported: ${kinds.join(', ')})`);
-  const signature =
-    card.kind === SEQ_KNN_KIND
-      ? seqKnnSignature(card.items.length)
-      : zonePopularitySignature(card.zones.length, card.items.length);
+  // Zone popularity takes the shopper's zones; every other kind is a history model (models/scorer.ts).
+  const byZone = card.kind === ZONE_POPULARITY_KIND;
+  const signature = byZone
+    ? zonePopularitySignature(card.zones.length, card.items.length)
+    : historySignature(card.items.length);
   if (JSON.stringify(card.signature) !== JSON.stringify(signature)) {
     throw new Error(
       `${cardPath}: signature does not match the card's ${card.zones.length} zones / ${card.items.length} items`,
@@ -66,9 +64,7 @@ export async function loadRecommender(dir: string): Promise<Recommender> {
     await session.release();
     throw new Error(`${modelPath}: ${(err as Error).message}`);
   }
-  return card.kind === SEQ_KNN_KIND
-    ? new SeqKnnRecommender(card, session)
-    : new ZonePopularityRecommender(card, session);
+  return byZone ? new ZonePopularityRecommender(card, session) : new HistoryRecommender(card, session);
 }
 
 async function readOrFail(path: string, what: string): Promise<Buffer> {
@@ -152,11 +148,10 @@ function ranked(card: ModelCard, out: InferenceSession.ReturnType): RankedItem[]
   }));
 }
 
-/** Sequential item-kNN: the shopper's recent items (oldest first) in, their neighbours out. */
-class SeqKnnRecommender implements Recommender {
+/** Any history model: the shopper's interactions (oldest first, with weights and ages) in, ranked items out. */
+class HistoryRecommender implements Recommender {
   readonly version: string;
   readonly #index: Map<string, number>;
-  readonly #params: { gamma: number };
   #session: InferenceSession | undefined;
 
   constructor(
@@ -164,8 +159,7 @@ class SeqKnnRecommender implements Recommender {
     session: InferenceSession,
   ) {
     this.version = card.version;
-    this.#index = new Map(card.items.map((id, i) => [id, i]));
-    this.#params = { gamma: card.params.gamma ?? 0.5 };
+    this.#index = itemIndexOf(card.items);
     this.#session = session;
   }
 
@@ -176,17 +170,22 @@ class SeqKnnRecommender implements Recommender {
     const top = effectiveK(k, N);
     if (top === 0) return [];
     const history = state.history ?? [];
-    const { historyItems, historyWeights, excludeMask } = encodeSeqKnnHistory(
-      { items: this.card.items, params: this.#params } as Parameters<typeof encodeSeqKnnHistory>[0],
-      this.#index,
-      history,
-      state.exclude ?? history,
-    );
-    const io = SEQ_KNN_IO;
+    const encoded = encodeHistory(this.#index, history);
+    const L = encoded.items.length;
+    const io = HISTORY_IO;
     const out = await session.run({
-      [io.historyItems]: new Tensor('int64', historyItems, [historyItems.length]),
-      [io.historyWeights]: new Tensor('float32', historyWeights, [historyWeights.length]),
-      [io.excludeMask]: new Tensor('float32', excludeMask, [1, N]),
+      [io.items]: new Tensor(
+        'int64',
+        BigInt64Array.from(encoded.items, (i) => BigInt(i)),
+        [L],
+      ),
+      [io.weights]: new Tensor('float32', encoded.weights, [L]),
+      [io.ages]: new Tensor('float32', encoded.ages, [L]),
+      [io.excludeMask]: new Tensor(
+        'float32',
+        excludeMaskOf(this.#index, N, state.exclude ?? history.map(historyItem)),
+        [1, N],
+      ),
       [io.k]: new Tensor('int64', BigInt64Array.of(BigInt(top)), [1]),
     });
     return ranked(this.card, out);
