@@ -18,6 +18,7 @@ import {
   decayedWeightsGraph,
   HISTORY_IO,
   type HistoryEntry,
+  historyItem,
   rankScorer,
   type ScoreComponent,
   type ScorerModel,
@@ -81,8 +82,12 @@ export interface TrainSeqKnnOptions extends Partial<SeqKnnParams> {
   version?: string;
 }
 
-/** Trains on the sequences as given (the caller holds out targets, e.g. drops each user's last item). */
-export function trainSeqKnn(sequences: readonly (readonly string[])[], opts: TrainSeqKnnOptions = {}): SeqKnnModel {
+/** Trains on the histories (oldest first) as given (the caller holds out targets, e.g. drops each user's last item). */
+export function trainSeqKnn(
+  histories: readonly (readonly HistoryEntry[])[],
+  opts: TrainSeqKnnOptions = {},
+): SeqKnnModel {
+  const sequences = histories.map((h) => h.map(historyItem));
   const params: SeqKnnParams = { ...DEFAULT_SEQ_KNN_PARAMS };
   for (const key of Object.keys(DEFAULT_SEQ_KNN_PARAMS) as (keyof SeqKnnParams)[]) {
     const v = opts[key];
