@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeviceRegistryFile, verifySecret } from '@aisle/contracts/credentials';
+import { loadRecommender } from '@aisle/recsys/serve';
 import { until } from '@aisle/testkit';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -240,6 +241,7 @@ describe('aisle recsys', () => {
     const run = await aisle('recsys', 'predict', '--data', data, '--format', 'seq', '--k', '3', '--out', out);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/train seq-knn +\d+\.\d\d s/);
+    expect(run.stderr).toMatch(/tune blend +\d+\.\d\d s/);
     const preds = readFileSync(out, 'utf8')
       .trim()
       .split('\n')
@@ -273,6 +275,39 @@ describe('aisle recsys', () => {
     for (let u = 0; u < 30; u++) {
       expect(preds[String(u)]).toHaveLength(2);
       expect(preds[String(u)]![0]).toBe(100 + u); // their own repeat purchase first, as a number
+    }
+  });
+
+  it('trains the hybrid from an event log and writes a model folder the serving module loads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aisle-recsys-'));
+    const data = join(dir, 'events.jsonl');
+    // 60 shoppers: each views item i, touches i+1 and buys i+2 (a ring of 15 items), an hour apart
+    const types = ['view', 'touch', 'purchase'] as const;
+    const lines = Array.from({ length: 60 }, (_, u) =>
+      types.map((type, j) =>
+        JSON.stringify({
+          customerId: `c${u}`,
+          itemId: `sku-${(u + j) % 15}`,
+          type,
+          ts: 1_700_000_000_000 + j * 3_600_000,
+        }),
+      ),
+    ).flat();
+    writeFileSync(data, `${lines.join('\n')}\n`);
+    const out = join(dir, 'model');
+    const run = await aisle('recsys', 'train', '--data', data, '--format', 'events', '--out', out);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/wrote hybrid /);
+    const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(card.kind).toBe('hybrid');
+    expect(card.data).toMatchObject({ events: 180, users: 60, items: 15 });
+    expect(card.metrics['validation.hitRate@10']).toBeGreaterThan(0.9);
+    const served = await loadRecommender(out);
+    try {
+      const [first] = await served.recommend({ history: ['sku-3', 'sku-4'] }, 3);
+      expect(first?.itemId).toBe('sku-5');
+    } finally {
+      await served.close();
     }
   });
 

@@ -1,11 +1,26 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { consoleProgress, evaluateSequences, predictBaskets, predictSequences } from '@aisle/recsys';
+import {
+  consoleProgress,
+  DATA_FORMATS,
+  type DataFormat,
+  DEFAULT_SEQUENCE_MODEL,
+  evaluateSequences,
+  MODEL_CHOICES,
+  predictBaskets,
+  predictSequences,
+  trainFromFile,
+} from '@aisle/recsys';
 import { type Command, parsing, UsageError } from '../command';
 
-const help = `Usage: aisle recsys <predict|eval> --data <file> --format seq|nbr [options]
+const help = `Usage: aisle recsys <train|predict|eval> --data <file> --format seq|nbr|events [options]
 
-  predict --data FILE --format seq --k 20 --out PREDS.jsonl [--model-dir DIR]
+  train   --data FILE --format seq|nbr|events --out DIR [--model M]
+          Holds out each shopper's last item (seq, events) or basket (nbr) for validation,
+          trains, tunes the hybrid's blend there, measures, then trains on everything and
+          writes DIR/model.onnx and DIR/model.json (the model card: version, data stats,
+          parameters, validation metrics, signature, sha256).
+  predict --data FILE --format seq --k 20 --out PREDS.jsonl [--model M] [--model-dir DIR]
           Trains on every user's sequence without its last item, exports the ONNX model,
           scores every user through the serving module (onnxruntime-node) and writes one line
           per user: {"user":"<id>","items":[<k item ids, best first>]}, never an item already
@@ -13,14 +28,23 @@ const help = `Usage: aisle recsys <predict|eval> --data <file> --format seq|nbr 
   predict --data HISTORY.json --format nbr --k 10 --out PREDS.json
           Next-basket: trains on the history file alone and writes {"<uid>": [<k item ids>]},
           ranked by the exported ONNX graph in onnxruntime-node.
-  eval    --data FILE --format seq [--model-dir DIR]
-          The same run, scored against each user's last item: HR, NDCG, MRR, recall and
+  eval    --data FILE --format seq [--model M] [--model-dir DIR]
+          The predict run, scored against each user's last item: HR, NDCG, MRR, recall and
           precision at 10 and 20, as a table and a JSON line.
 
-Formats: seq = "user item item …" per line, items in time order;
-         nbr = {"uid": [[-1], basket, …, [-1]]} ([-1] entries are padding).
-Progress and the time of each stage go to stderr; results to stdout or --out.
-Not yet here: eval --format nbr, --format events and \`train\` (see issue #4).`;
+Models (--model): ${MODEL_CHOICES.join(', ')}; default ${DEFAULT_SEQUENCE_MODEL}.
+Formats: seq    = "user item item …" per line, items in time order;
+         nbr    = {"uid": [[-1], basket, …, [-1]]} ([-1] entries are padding);
+         events = JSONL event log {"customerId"|"shopperId", "itemId", "type", "ts", "weight"?}.
+Progress and the time of each stage go to stderr; results to stdout or --out.`;
+
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(2)} s`;
+
+function printMetrics(metrics: Record<string, number>): void {
+  for (const [name, value] of Object.entries(metrics))
+    console.log(`${name.padEnd(24)} ${Number.isInteger(value) ? value : value.toFixed(4)}`);
+  console.log(JSON.stringify(metrics));
+}
 
 export const recsys: Command = {
   name: 'recsys',
@@ -33,6 +57,7 @@ export const recsys: Command = {
         options: {
           data: { type: 'string' },
           format: { type: 'string' },
+          model: { type: 'string' },
           k: { type: 'string' },
           out: { type: 'string' },
           'model-dir': { type: 'string' },
@@ -48,19 +73,48 @@ export const recsys: Command = {
     }
     const [action, ...rest] = positionals;
     if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`, 'recsys');
-    if (action !== 'predict' && action !== 'eval')
-      throw new UsageError(action ? `unknown action '${action}'` : 'an action is required (predict, eval)', 'recsys');
+    if (action !== 'predict' && action !== 'eval' && action !== 'train')
+      throw new UsageError(
+        action ? `unknown action '${action}'` : 'an action is required (train, predict, eval)',
+        'recsys',
+      );
     if (!values.data) throw new UsageError('--data <file> is required', 'recsys');
-    const format = values.format;
-    if (format !== 'seq' && !(format === 'nbr' && action === 'predict'))
-      throw new UsageError(`--format ${format ?? '(missing)'} is not supported for ${action} yet`, 'recsys');
+    const format = values.format as DataFormat | undefined;
+    if (!format || !DATA_FORMATS.includes(format))
+      throw new UsageError(
+        `--format ${values.format ?? '(missing)'}: expected one of ${DATA_FORMATS.join(', ')}`,
+        'recsys',
+      );
+    const supported = action === 'train' || format === 'seq' || (format === 'nbr' && action === 'predict');
+    if (!supported) throw new UsageError(`--format ${format} is not supported for ${action}`, 'recsys');
+    if (values.model !== undefined && !MODEL_CHOICES.includes(values.model))
+      throw new UsageError(`--model must be one of ${MODEL_CHOICES.join(', ')}, got '${values.model}'`, 'recsys');
     const progress = consoleProgress();
     const common = {
       data: resolve(values.data),
       progress,
       ...(values['model-dir'] && { modelDir: resolve(values['model-dir']) }),
+      ...(values.model && { model: values.model }),
     };
     const started = performance.now();
+
+    if (action === 'train') {
+      if (!values.out) throw new UsageError('--out <dir> is required', 'recsys');
+      const { card, fitted } = await trainFromFile({
+        data: common.data,
+        format,
+        model: values.model ?? DEFAULT_SEQUENCE_MODEL,
+        out: resolve(values.out),
+        progress,
+      });
+      console.error(`total                  ${seconds(started)}`);
+      console.log(
+        `wrote ${card.kind} ${card.version} to ${values.out} (${card.items.length} items, sha256 ${card.sha256.slice(0, 12)}…)`,
+      );
+      if (fitted.weights) console.log(`blend weights: ${JSON.stringify(fitted.weights)}`);
+      printMetrics(fitted.metrics);
+      return 0;
+    }
 
     if (action === 'predict') {
       const k = Number(values.k ?? 20);
@@ -69,21 +123,19 @@ export const recsys: Command = {
       if (!values.out) throw new UsageError('--out <file> is required', 'recsys');
       if (format === 'nbr') {
         const { users } = await predictBaskets({ ...common, k, out: resolve(values.out) });
-        console.error(`total                  ${((performance.now() - started) / 1000).toFixed(2)} s`);
+        console.error(`total                  ${seconds(started)}`);
         console.log(`wrote top-${k} baskets for ${users} users to ${values.out}`);
         return 0;
       }
       const { users, card } = await predictSequences({ ...common, k, out: resolve(values.out) });
-      console.error(`total                  ${((performance.now() - started) / 1000).toFixed(2)} s`);
+      console.error(`total                  ${seconds(started)}`);
       console.log(`wrote top-${k} lists for ${users} users to ${values.out} (model ${card.kind} ${card.version})`);
       return 0;
     }
 
     const metrics = await evaluateSequences(common);
-    console.error(`total                  ${((performance.now() - started) / 1000).toFixed(2)} s`);
-    for (const [name, value] of Object.entries(metrics))
-      console.log(`${name.padEnd(16)} ${Number.isInteger(value) ? value : value.toFixed(4)}`);
-    console.log(JSON.stringify(metrics));
+    console.error(`total                  ${seconds(started)}`);
+    printMetrics(metrics);
     return 0;
   },
 };

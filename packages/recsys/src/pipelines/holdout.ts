@@ -8,8 +8,7 @@
  *   purchases are allowed (nothing is excluded).
  */
 import { evaluate } from '../eval';
-import type { HistoryEntry, HistoryEvent } from '../models/scorer';
-import { rankScorer, type ScorerModel } from '../models/scorer';
+import { type HistoryEntry, type HistoryEvent, historyItem, rankScorer, type ScorerModel } from '../models/scorer';
 
 export interface Holdout {
   users: string[];
@@ -22,13 +21,13 @@ export interface Holdout {
 }
 
 /** Next-item: drop each user's last item as the target (users with fewer than 2 items are left out). */
-export function sequenceHoldout(users: readonly string[], sequences: readonly (readonly string[])[]): Holdout {
+export function sequenceHoldout(users: readonly string[], sequences: readonly (readonly HistoryEntry[])[]): Holdout {
   const out: Holdout = { users: [], histories: [], targets: [], excludeHistory: true };
   sequences.forEach((seq, u) => {
     if (seq.length < 2) return;
     out.users.push(users[u]!);
     out.histories.push(seq.slice(0, -1));
-    out.targets.push([seq.at(-1)!]);
+    out.targets.push([historyItem(seq.at(-1)!)]);
   });
   return out;
 }

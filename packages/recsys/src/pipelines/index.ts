@@ -1,2 +1,9 @@
 export { type BasketRunOptions, predictBaskets } from './baskets';
-export { evaluateSequences, predictSequences, type SequenceRunOptions } from './sequences';
+export * from './holdout';
+export {
+  DEFAULT_SEQUENCE_MODEL,
+  evaluateSequences,
+  predictSequences,
+  type SequenceRunOptions,
+} from './sequences';
+export * from './train';

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import type { ModelCard } from '../card';
 import { loadSequences } from '../data';
 import { evaluate } from '../eval';
-import { trainSeqKnn } from '../models/seq-knn';
 import type { Progress } from '../progress';
 import { saveModel } from '../save';
 import { loadRecommender } from '../serve';
+import { sequenceHoldout } from './holdout';
+import { fitModel } from './train';
 
 export interface SequenceRunOptions {
   /** A file in the sequence format (`user item item …` per line). */
@@ -17,7 +18,12 @@ export interface SequenceRunOptions {
   progress: Progress;
   /** Keep the exported model here; a temporary folder otherwise. */
   modelDir?: string;
+  /** A history model kind or 'hybrid' (see HISTORY_TRAINERS). Default DEFAULT_SEQUENCE_MODEL. */
+  model?: string;
 }
+
+/** What `predict` and `eval` train unless told otherwise. */
+export const DEFAULT_SEQUENCE_MODEL = 'hybrid';
 
 /**
  * The next-item protocol on a sequence file, through the served model: train on every
@@ -32,10 +38,16 @@ async function runSequences(
   const { progress } = opts;
   const { users, sequences } = await progress.stage('load', 0, () => loadSequences(opts.data));
   const training = sequences.map((s) => s.slice(0, -1));
-  const model = await progress.stage('train seq-knn', 0, () => trainSeqKnn(training));
+  // Tuning and the card's metrics use the next split back: each training sequence's own last item.
+  const fitted = await fitModel(
+    { histories: training, validation: sequenceHoldout(users, training) },
+    { model: opts.model ?? DEFAULT_SEQUENCE_MODEL, progress },
+  );
   const dir = opts.modelDir ?? (await mkdtemp(join(tmpdir(), 'aisle-model-')));
   try {
-    const card = await progress.stage('export onnx', 0, () => saveModel(model, dir));
+    const card = await progress.stage('export onnx', 0, () =>
+      saveModel(fitted.model, dir, { metrics: fitted.metrics }),
+    );
     const recommender = await progress.stage('load onnx session', 0, () => loadRecommender(dir));
     try {
       await progress.stage('score users', users.length, async (tick) => {

@@ -1,0 +1,179 @@
+/**
+ * Training as the CLI and the cloud run it: load a data file in one of three formats, hold out a validation
+ * split, train the chosen model (or every part of the hybrid, then tune the blend) on the rest, measure it on the
+ * validation targets, train again on everything with the same settings, and write model.onnx + model.json with
+ * the validation metrics in the card.
+ */
+
+import type { ModelCard } from '../card';
+import { loadBaskets, loadEvents, loadSequences } from '../data';
+import { blendModels, HYBRID_KIND, tuneBlend } from '../models/hybrid';
+import { catalogue, trainPopularity } from '../models/popularity';
+import type { HistoryEntry, HistoryEvent, ScorerModel } from '../models/scorer';
+import { trainSeqKnn } from '../models/seq-knn';
+import type { Progress } from '../progress';
+import { saveModel } from '../save';
+import { basketHistory, basketHoldout, evaluateHoldout, type Holdout, sequenceHoldout } from './holdout';
+
+export const DATA_FORMATS = ['seq', 'nbr', 'events'] as const;
+export type DataFormat = (typeof DATA_FORMATS)[number];
+
+/** Trains one history model on `histories`, ranking exactly `items`. */
+export type HistoryTrainer = (
+  histories: readonly (readonly HistoryEntry[])[],
+  opts: { items: readonly string[]; now: number },
+) => ScorerModel;
+
+/** Every history model by kind. The hybrid blends all of them. */
+export const HISTORY_TRAINERS: Readonly<Record<string, HistoryTrainer>> = {
+  popularity: (h, o) => trainPopularity(h, o),
+  'seq-knn': (h, o) => trainSeqKnn(h, o),
+};
+
+export const MODEL_CHOICES = [HYBRID_KIND, ...Object.keys(HISTORY_TRAINERS)];
+
+/** A data file as shopper histories, plus the validation split that belongs to its format. */
+export interface TrainingData {
+  users: string[];
+  histories: HistoryEntry[][];
+  /** Targets cut from the end of the histories (the last item, or the last basket). */
+  validation: Holdout;
+  stats: { users: number; events: number };
+}
+
+export async function loadTrainingData(file: string, format: DataFormat): Promise<TrainingData> {
+  if (format === 'nbr') {
+    const baskets = await loadBaskets(file);
+    const users = [...baskets.keys()];
+    const histories = users.map((u) => basketHistory(baskets.get(u)!));
+    return withStats(users, histories, basketHoldout(baskets));
+  }
+  if (format === 'seq') {
+    const { users, sequences } = await loadSequences(file);
+    return withStats(users, sequences, sequenceHoldout(users, sequences));
+  }
+  const byUser = new Map<string, { item: string; weight: number; ts: number }[]>();
+  for (const e of await loadEvents(file)) {
+    const list = byUser.get(e.userId) ?? [];
+    list.push({ item: e.itemId, weight: e.weight, ts: e.ts });
+    byUser.set(e.userId, list);
+  }
+  const users = [...byUser.keys()];
+  const histories = users.map((u) =>
+    byUser
+      .get(u)!
+      .sort((a, b) => a.ts - b.ts)
+      .map((e): HistoryEvent => ({ item: e.item, weight: e.weight })),
+  );
+  return withStats(users, histories, sequenceHoldout(users, histories));
+}
+
+function withStats(users: string[], histories: HistoryEntry[][], validation: Holdout): TrainingData {
+  return {
+    users,
+    histories,
+    validation,
+    stats: { users: users.length, events: histories.reduce((a, h) => a + h.length, 0) },
+  };
+}
+
+export interface FitOptions {
+  /** A kind of HISTORY_TRAINERS, or 'hybrid'. */
+  model: string;
+  progress: Progress;
+  now?: number;
+  /** Validation shoppers scored for the card's metrics (sampled, seeded). Default 5000. */
+  metricUsers?: number;
+}
+
+export interface Fitted {
+  model: ScorerModel;
+  /** Validation metrics, keys prefixed `validation.`. */
+  metrics: Record<string, number>;
+  /** The hybrid's weights per part. */
+  weights?: Record<string, number>;
+}
+
+/**
+ * Validation first (train on the histories without their targets, tune the hybrid, measure), then the final
+ * model on `histories` with the same settings.
+ */
+export async function fitModel(
+  data: Pick<TrainingData, 'histories' | 'validation'>,
+  opts: FitOptions,
+): Promise<Fitted> {
+  const { progress } = opts;
+  const now = opts.now ?? Date.now();
+  const kinds = opts.model === HYBRID_KIND ? Object.keys(HISTORY_TRAINERS) : [opts.model];
+  for (const kind of kinds)
+    if (!HISTORY_TRAINERS[kind]) throw new Error(`unknown model '${kind}' (known: ${MODEL_CHOICES.join(', ')})`);
+  const { items } = catalogue(data.histories);
+  const trainAll = async (histories: readonly (readonly HistoryEntry[])[], label: string) => {
+    const models: ScorerModel[] = [];
+    for (const kind of kinds)
+      models.push(
+        await progress.stage(`${label} ${kind}`, 0, () => HISTORY_TRAINERS[kind]!(histories, { items, now })),
+      );
+    return models;
+  };
+
+  const val = data.validation;
+  const valParts = await trainAll(val.histories, 'train (validation)');
+  let weights: number[] = [1];
+  if (opts.model === HYBRID_KIND) {
+    const tuning = await progress.stage('tune blend', 1, (tick) =>
+      tuneBlend(valParts, val, { progress: (d, t) => d === t && tick() }),
+    );
+    weights = tuning.weights;
+  }
+  const valModel = opts.model === HYBRID_KIND ? blendModels(valParts, weights, { now }) : valParts[0]!;
+  const sample = sampleHoldout(val, opts.metricUsers ?? 5000);
+  const measured = await progress.stage('validate', 0, () => evaluateHoldout(valModel, sample, [10, 20]));
+  const metrics = Object.fromEntries(
+    Object.entries(measured)
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([key, v]) => [`validation.${key}`, v]),
+  );
+
+  const parts = await trainAll(data.histories, 'train');
+  if (opts.model !== HYBRID_KIND) return { model: parts[0]!, metrics };
+  return {
+    model: blendModels(parts, weights, { now }),
+    metrics,
+    weights: Object.fromEntries(kinds.map((k, j) => [k, weights[j]!])),
+  };
+}
+
+/** `n` users evenly spread over the file (all of them when n ≥ users): deterministic and unbiased by order. */
+function sampleHoldout(h: Holdout, n: number): Holdout {
+  if (h.users.length <= n) return h;
+  const step = h.users.length / n;
+  const picked = Array.from({ length: n }, (_, j) => Math.floor(j * step));
+  return {
+    users: picked.map((u) => h.users[u]!),
+    histories: picked.map((u) => h.histories[u]!),
+    targets: picked.map((u) => h.targets[u]!),
+    excludeHistory: h.excludeHistory,
+  };
+}
+
+export interface TrainRunOptions {
+  data: string;
+  format: DataFormat;
+  model: string;
+  out: string;
+  progress: Progress;
+  now?: number;
+}
+
+/** `aisle recsys train`: fit on the whole file and save the model folder. */
+export async function trainFromFile(
+  opts: TrainRunOptions,
+): Promise<{ card: ModelCard; fitted: Fitted; data: TrainingData }> {
+  const data = await opts.progress.stage('load', 0, () => loadTrainingData(opts.data, opts.format));
+  const fitted = await fitModel(data, opts);
+  const card = await opts.progress.stage('export onnx', 0, () =>
+    saveModel(fitted.model, opts.out, { metrics: fitted.metrics }),
+  );
+  return { card, fitted, data };
+}
