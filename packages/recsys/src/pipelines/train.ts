@@ -9,6 +9,7 @@ import type { ModelCard } from '../card';
 import { loadBaskets, loadEvents, loadSequences } from '../data';
 import { blendModels, HYBRID_KIND, tuneBlend } from '../models/hybrid';
 import { catalogue, trainPopularity } from '../models/popularity';
+import { trainRepeat } from '../models/repeat';
 import type { HistoryEntry, HistoryEvent, ScorerModel } from '../models/scorer';
 import { trainSeqKnn } from '../models/seq-knn';
 import type { Progress } from '../progress';
@@ -28,6 +29,7 @@ export type HistoryTrainer = (
 export const HISTORY_TRAINERS: Readonly<Record<string, HistoryTrainer>> = {
   popularity: (h, o) => trainPopularity(h, o),
   'seq-knn': (h, o) => trainSeqKnn(h, o),
+  repeat: (h, o) => trainRepeat(h, o),
 };
 
 export const MODEL_CHOICES = [HYBRID_KIND, ...Object.keys(HISTORY_TRAINERS)];
