@@ -6,7 +6,7 @@
  */
 
 import type { ModelCard } from '../card';
-import { loadBaskets, loadEvents, loadSequences } from '../data';
+import { type DataSource, loadBaskets, loadEvents, loadSequences } from '../data';
 import { blendModels, HYBRID_KIND, tuneBlend } from '../models/hybrid';
 import { catalogue, trainPopularity } from '../models/popularity';
 import { trainRepeat } from '../models/repeat';
@@ -43,7 +43,7 @@ export interface TrainingData {
   stats: { users: number; events: number };
 }
 
-export async function loadTrainingData(file: string, format: DataFormat): Promise<TrainingData> {
+export async function loadTrainingData(file: DataSource, format: DataFormat): Promise<TrainingData> {
   if (format === 'nbr') {
     const baskets = await loadBaskets(file);
     const users = [...baskets.keys()];
