@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import { loadBaskets, loadSequences } from '../src/data';
+import { trainBundles } from '../src/models/bundles';
+import { trainContent } from '../src/models/content';
 import type { HistoryEntry, ScorerModel } from '../src/models/scorer';
 import { trainSeqKnn } from '../src/models/seq-knn';
 import { basketHoldout, evaluateHoldout, sequenceHoldout } from '../src/pipelines/holdout';
@@ -13,6 +15,8 @@ type Trainer = (histories: readonly (readonly HistoryEntry[])[]) => ScorerModel;
 
 /** One line per model; each trains on the histories with its default parameters. */
 const trainers: Record<string, Trainer> = {
+  content: (h) => trainContent(h, { catalog: [] }),
+  bundles: (h) => trainBundles(h),
   'seq-knn': (h) => trainSeqKnn(h),
 };
 

@@ -15,7 +15,7 @@ import { type Command, parsing, UsageError } from '../command';
 
 const help = `Usage: aisle recsys <train|predict|eval> --data <file> --format seq|nbr|events [options]
 
-  train   --data FILE --format seq|nbr|events --out DIR [--model M]
+  train   --data FILE --format seq|nbr|events --out DIR [--model M] [--catalog ITEMS.jsonl]
           Holds out each shopper's last item (seq, events) or basket (nbr) for validation,
           trains, tunes the hybrid's blend there, measures, then trains on everything and
           writes DIR/model.onnx and DIR/model.json (the model card: version, data stats,
@@ -33,6 +33,8 @@ const help = `Usage: aisle recsys <train|predict|eval> --data <file> --format se
           precision at 10 and 20, as a table and a JSON line.
 
 Models (--model): ${MODEL_CHOICES.join(', ')}; default ${DEFAULT_SEQUENCE_MODEL}.
+Catalogue (--catalog): JSONL {"id", "text"?, "attributes"?: {name: value}} per item; enables the
+         content model (new items and new shoppers get sensible results) and adds it to the hybrid.
 Formats: seq    = "user item item …" per line, items in time order;
          nbr    = {"uid": [[-1], basket, …, [-1]]} ([-1] entries are padding);
          events = JSONL event log {"customerId"|"shopperId", "itemId", "type", "ts", "weight"?}.
@@ -58,6 +60,7 @@ export const recsys: Command = {
           data: { type: 'string' },
           format: { type: 'string' },
           model: { type: 'string' },
+          catalog: { type: 'string' },
           k: { type: 'string' },
           out: { type: 'string' },
           'model-dir': { type: 'string' },
@@ -106,6 +109,7 @@ export const recsys: Command = {
         model: values.model ?? DEFAULT_SEQUENCE_MODEL,
         out: resolve(values.out),
         progress,
+        ...(values.catalog && { catalog: resolve(values.catalog) }),
       });
       console.error(`total                  ${seconds(started)}`);
       console.log(

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../data';
+import { rankScorer } from '../models/scorer';
 import { silentProgress } from '../progress';
+import { sequenceHoldout } from './holdout';
 import { fitModel, loadTrainingData } from './train';
 
 describe('loadTrainingData', () => {
@@ -56,6 +59,59 @@ describe('fitModel', () => {
     const data = await loadTrainingData({ text: '1 2 3\n2 3 4\n', name: 's.txt' }, 'seq');
     await expect(fitModel(data, { model: 'magic', progress: silentProgress() })).rejects.toThrow(
       /unknown model 'magic'/,
+    );
+  });
+});
+
+describe('training with a catalogue', () => {
+  const catalogText = [
+    ...Array.from({ length: 8 }, (_, i) => ({
+      id: `lip-${i}`,
+      text: `Velvet lipstick ${i}`,
+      attributes: { category: 'lips' },
+    })),
+    ...Array.from({ length: 8 }, (_, i) => ({
+      id: `tent-${i}`,
+      text: `Camping tent ${i}`,
+      attributes: { category: 'outdoor' },
+    })),
+    { id: 'lip-new', text: 'Velvet lipstick new shade', attributes: { category: 'lips' } },
+  ]
+    .map((c) => JSON.stringify(c))
+    .join('\n');
+
+  it('ranks a new item (never bought) for a shopper whose history matches it, through the hybrid', async () => {
+    const catalog = await loadCatalog({ text: catalogText, name: 'c.jsonl' });
+    // shoppers stay within one category; 'lip-new' has no interactions at all
+    const sequences = Array.from({ length: 40 }, (_, u) => {
+      const cat = u % 2 ? 'lip' : 'tent';
+      return Array.from({ length: 4 }, (_, j) => `${cat}-${(u + j) % 8}`);
+    });
+    const users = sequences.map((_, u) => `u${u}`);
+    const fitted = await fitModel(
+      { histories: sequences, validation: sequenceHoldout(users, sequences) },
+      { model: 'hybrid', progress: silentProgress(), catalog, now: 0 },
+    );
+    expect(fitted.model.items).toContain('lip-new');
+    expect(Object.keys(fitted.weights ?? {})).toContain('content');
+    const contentOnly = await fitModel(
+      { histories: sequences, validation: sequenceHoldout(users, sequences) },
+      { model: 'content', progress: silentProgress(), catalog, now: 0 },
+    );
+    const ranked = rankScorer(
+      contentOnly.model,
+      ['lip-1', 'lip-2', 'lip-3', 'lip-4', 'lip-5', 'lip-6', 'lip-7', 'lip-0'],
+      1,
+    );
+    expect(ranked[0]?.itemId).toBe('lip-new');
+  });
+
+  it('reports a malformed catalogue line', async () => {
+    await expect(loadCatalog({ text: '{"id":"a"}\n{"text":"no id"}\n', name: 'c.jsonl' })).rejects.toThrow(
+      /c\.jsonl:2.*id/,
+    );
+    await expect(loadCatalog({ text: '{"id":"a"}\n{"id":"a"}\n', name: 'c.jsonl' })).rejects.toThrow(
+      /already on line 1/,
     );
   });
 });

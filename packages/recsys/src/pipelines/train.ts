@@ -6,7 +6,9 @@
  */
 
 import type { ModelCard } from '../card';
-import { type DataSource, loadBaskets, loadEvents, loadSequences } from '../data';
+import { type DataSource, loadBaskets, loadCatalog, loadEvents, loadSequences } from '../data';
+import { trainBundles } from '../models/bundles';
+import { type CatalogItem, CONTENT_KIND, trainContent } from '../models/content';
 import { blendModels, HYBRID_KIND, tuneBlend } from '../models/hybrid';
 import { catalogue, trainPopularity } from '../models/popularity';
 import { trainRepeat } from '../models/repeat';
@@ -22,14 +24,16 @@ export type DataFormat = (typeof DATA_FORMATS)[number];
 /** Trains one history model on `histories`, ranking exactly `items`. */
 export type HistoryTrainer = (
   histories: readonly (readonly HistoryEntry[])[],
-  opts: { items: readonly string[]; now: number },
+  opts: { items: readonly string[]; now: number; catalog: readonly CatalogItem[] },
 ) => ScorerModel;
 
-/** Every history model by kind. The hybrid blends all of them. */
+/** Every history model by kind. The hybrid blends all of them (content only when there is a catalogue). */
 export const HISTORY_TRAINERS: Readonly<Record<string, HistoryTrainer>> = {
   popularity: (h, o) => trainPopularity(h, o),
   'seq-knn': (h, o) => trainSeqKnn(h, o),
   repeat: (h, o) => trainRepeat(h, o),
+  bundles: (h, o) => trainBundles(h, o),
+  content: (h, o) => trainContent(h, o),
 };
 
 export const MODEL_CHOICES = [HYBRID_KIND, ...Object.keys(HISTORY_TRAINERS)];
@@ -86,6 +90,11 @@ export interface FitOptions {
   now?: number;
   /** Validation shoppers scored for the card's metrics (sampled, seeded). Default 5000. */
   metricUsers?: number;
+  /**
+   * Item descriptions for the content model. Its items are ranked too, seen in the data or not (new items), and
+   * the hybrid then includes the content model.
+   */
+  catalog?: readonly CatalogItem[];
 }
 
 export interface Fitted {
@@ -106,15 +115,19 @@ export async function fitModel(
 ): Promise<Fitted> {
   const { progress } = opts;
   const now = opts.now ?? Date.now();
-  const kinds = opts.model === HYBRID_KIND ? Object.keys(HISTORY_TRAINERS) : [opts.model];
+  const catalog = opts.catalog ?? [];
+  const kinds =
+    opts.model === HYBRID_KIND
+      ? Object.keys(HISTORY_TRAINERS).filter((kind) => kind !== CONTENT_KIND || catalog.length > 0)
+      : [opts.model];
   for (const kind of kinds)
     if (!HISTORY_TRAINERS[kind]) throw new Error(`unknown model '${kind}' (known: ${MODEL_CHOICES.join(', ')})`);
-  const { items } = catalogue(data.histories);
+  const { items } = catalogue([catalog.map((c) => c.id), ...data.histories]);
   const trainAll = async (histories: readonly (readonly HistoryEntry[])[], label: string) => {
     const models: ScorerModel[] = [];
     for (const kind of kinds)
       models.push(
-        await progress.stage(`${label} ${kind}`, 0, () => HISTORY_TRAINERS[kind]!(histories, { items, now })),
+        await progress.stage(`${label} ${kind}`, 0, () => HISTORY_TRAINERS[kind]!(histories, { items, now, catalog })),
       );
     return models;
   };
@@ -166,6 +179,8 @@ export interface TrainRunOptions {
   out: string;
   progress: Progress;
   now?: number;
+  /** A catalogue file (see data/catalog.ts) for the content model. */
+  catalog?: DataSource;
 }
 
 /** `aisle recsys train`: fit on the whole file and save the model folder. */
@@ -173,7 +188,13 @@ export async function trainFromFile(
   opts: TrainRunOptions,
 ): Promise<{ card: ModelCard; fitted: Fitted; data: TrainingData }> {
   const data = await opts.progress.stage('load', 0, () => loadTrainingData(opts.data, opts.format));
-  const fitted = await fitModel(data, opts);
+  const catalog = opts.catalog === undefined ? undefined : await loadCatalog(opts.catalog);
+  const fitted = await fitModel(data, {
+    model: opts.model,
+    progress: opts.progress,
+    ...(opts.now !== undefined && { now: opts.now }),
+    ...(catalog && { catalog }),
+  });
   const card = await opts.progress.stage('export onnx', 0, () =>
     saveModel(fitted.model, opts.out, { metrics: fitted.metrics }),
   );
