@@ -10,6 +10,7 @@ import { type DataSource, loadBaskets, loadCatalog, loadEvents, loadSequences } 
 import { trainBundles } from '../models/bundles';
 import { type CatalogItem, CONTENT_KIND, trainContent } from '../models/content';
 import { blendModels, HYBRID_KIND, tuneBlend } from '../models/hybrid';
+import { trainAls } from '../models/latent';
 import { catalogue, trainPopularity } from '../models/popularity';
 import { trainRepeat } from '../models/repeat';
 import type { HistoryEntry, HistoryEvent, ScorerModel } from '../models/scorer';
@@ -32,6 +33,7 @@ export const HISTORY_TRAINERS: Readonly<Record<string, HistoryTrainer>> = {
   popularity: (h, o) => trainPopularity(h, o),
   'seq-knn': (h, o) => trainSeqKnn(h, o),
   repeat: (h, o) => trainRepeat(h, o),
+  als: (h, o) => trainAls(h, o),
   bundles: (h, o) => trainBundles(h, o),
   content: (h, o) => trainContent(h, o),
 };
@@ -123,9 +125,9 @@ export async function fitModel(
   for (const kind of kinds)
     if (!HISTORY_TRAINERS[kind]) throw new Error(`unknown model '${kind}' (known: ${MODEL_CHOICES.join(', ')})`);
   const { items } = catalogue([catalog.map((c) => c.id), ...data.histories]);
-  const trainAll = async (histories: readonly (readonly HistoryEntry[])[], label: string) => {
+  const trainAll = async (histories: readonly (readonly HistoryEntry[])[], label: string, only = kinds) => {
     const models: ScorerModel[] = [];
-    for (const kind of kinds)
+    for (const kind of only)
       models.push(
         await progress.stage(`${label} ${kind}`, 0, () => HISTORY_TRAINERS[kind]!(histories, { items, now, catalog })),
       );
@@ -150,10 +152,16 @@ export async function fitModel(
       .map(([key, v]) => [`validation.${key}`, v]),
   );
 
-  const parts = await trainAll(data.histories, 'train');
+  // The final model: the parts the blend kept (weight > 0), trained on everything.
+  const kept = kinds.filter((_, j) => weights[j]! > 0);
+  const parts = await trainAll(data.histories, 'train', kept);
   if (opts.model !== HYBRID_KIND) return { model: parts[0]!, metrics };
   return {
-    model: blendModels(parts, weights, { now }),
+    model: blendModels(
+      parts,
+      kept.map((kind) => weights[kinds.indexOf(kind)]!),
+      { now },
+    ),
     metrics,
     weights: Object.fromEntries(kinds.map((k, j) => [k, weights[j]!])),
   };
