@@ -15,6 +15,7 @@ import { catalogue, trainPopularity } from '../models/popularity';
 import { trainRepeat } from '../models/repeat';
 import type { HistoryEntry, HistoryEvent, ScorerModel } from '../models/scorer';
 import { trainSeqKnn } from '../models/seq-knn';
+import { trainSession } from '../models/session';
 import type { Progress } from '../progress';
 import { saveModel } from '../save';
 import { basketHistory, basketHoldout, evaluateHoldout, type Holdout, sequenceHoldout } from './holdout';
@@ -34,6 +35,7 @@ export const HISTORY_TRAINERS: Readonly<Record<string, HistoryTrainer>> = {
   'seq-knn': (h, o) => trainSeqKnn(h, o),
   repeat: (h, o) => trainRepeat(h, o),
   als: (h, o) => trainAls(h, o),
+  session: (h, o) => trainSession(h, o),
   bundles: (h, o) => trainBundles(h, o),
   content: (h, o) => trainContent(h, o),
 };
