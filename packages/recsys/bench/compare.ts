@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { loadBaskets, loadSequences } from '../src/data';
 import { trainBundles } from '../src/models/bundles';
 import { trainContent } from '../src/models/content';
+import { trainAls } from '../src/models/latent';
 import type { HistoryEntry, ScorerModel } from '../src/models/scorer';
 import { trainSeqKnn } from '../src/models/seq-knn';
+import { trainSession } from '../src/models/session';
 import { basketHoldout, evaluateHoldout, sequenceHoldout } from '../src/pipelines/holdout';
 
 type Trainer = (histories: readonly (readonly HistoryEntry[])[]) => ScorerModel;
@@ -18,6 +20,8 @@ const trainers: Record<string, Trainer> = {
   content: (h) => trainContent(h, { catalog: [] }),
   bundles: (h) => trainBundles(h),
   'seq-knn': (h) => trainSeqKnn(h),
+  session: (h) => trainSession(h),
+  als: (h) => trainAls(h),
 };
 
 const datasets = join(import.meta.dirname, '../../../../shared/datasets');

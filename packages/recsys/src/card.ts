@@ -9,7 +9,7 @@ export const CARD_FILE = 'model.json';
 /**
  * The model card (model.json) next to model.onnx: what the model is, what it was trained on, how to call it,
  * and the sha256 that ties the card to exactly one model.onnx. `zones` and `items` map the graph's positions
- * back to ids, so serving needs nothing else.
+ * back to ids, so serving needs nothing else, except for a model whose card lists further `files`.
  */
 export interface ModelCard {
   kind: string;
@@ -24,10 +24,18 @@ export interface ModelCard {
   items: string[];
   /** Hex sha256 of model.onnx. */
   sha256: string;
+  /** Other files of the folder that serving reads (e.g. next-basket's users.bin): file name → hex sha256. */
+  files?: Record<string, string>;
   metrics?: Record<string, number>;
 }
 
 const Count = z.number().int().nonnegative();
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
+/** A name inside the model folder: no path, no leading dot, not one of the two fixed files. */
+const FileName = z
+  .string()
+  .regex(/^[\w-][\w.-]*$/, 'expected a plain file name')
+  .refine((name) => name !== MODEL_FILE && name !== CARD_FILE, `must not be ${MODEL_FILE} or ${CARD_FILE}`);
 const TensorSpecSchema = z.object({
   name: z.string().min(1),
   type: z.enum(ELEM_TYPES),
@@ -44,7 +52,8 @@ export const ModelCardSchema: z.ZodType<ModelCard> = z
     signature: z.object({ inputs: z.array(TensorSpecSchema), outputs: z.array(TensorSpecSchema) }),
     zones: z.array(z.string()),
     items: z.array(z.string()),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
+    sha256: Sha256,
+    files: z.record(FileName, Sha256).optional(),
     metrics: z.record(z.string(), z.number()).optional(),
   })
   .refine((c) => c.data.zones === c.zones.length && c.data.items === c.items.length, {

@@ -1,12 +1,14 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, ONNX_IR_VERSION } from '../onnx/builder';
+import { basketHistory } from '../pipelines/holdout';
 import { createRng } from '../random';
 import {
   basketMetrics,
   basketsFromPadded,
   exportNextBasketOnnx,
   type History,
+  historyVector,
   NEXT_BASKET_IO,
   type NextBasketModel,
   neighborVector,
@@ -69,6 +71,18 @@ describe('userVector', () => {
     expectCloseRecord(vectorOf(model, [['c'], ['b', 'b', 'z'], ['a']]), { a: 0.25, b: 0.125, c: 0.25 });
   });
 
+  it('reads a serving history by age: one basket per age, ages without entries are empty baskets', () => {
+    const baskets: History = [['a'], ['a', 'b'], ['c'], ['a', 'c']];
+    const record = (h: Parameters<typeof historyVector>[1]) => {
+      const v = historyVector(model, h);
+      return Object.fromEntries(Array.from(v.idx, (i, j) => [model.items[i]!, v.val[j]!]));
+    };
+    expect(record(basketHistory(baskets))).toEqual(vectorOf(model, baskets));
+    const gap = [{ item: 'a', age: 3 }, { item: 'b', age: 3 }, { item: 'c', age: 1 }, 'c']; // 'c': age 0 (its position)
+    expect(record(gap)).toEqual(vectorOf(model, [['a', 'b'], [], ['c'], ['c']]));
+    expect(() => historyVector(model, [{ item: 'a', age: -1 }])).toThrow(RangeError);
+  });
+
   it('is zero without baskets, and the stored vector of a trained user is the same as from their history', () => {
     expect(vectorOf(model, [])).toEqual({});
     expect(nextBasketInputs(model, 'x').userVector).toEqual(userVector(model, [['a'], ['b']]));
@@ -104,6 +118,39 @@ describe('rankNextBasket', () => {
     expect(rankNextBasket(model, [], 5).map((r) => r.itemId)).toEqual(popular);
     expect(rankNextBasket(model, 'nobody', 5).map((r) => r.itemId)).toEqual(popular);
     expect(neighborVector(model, userVector(model, [])).every((v) => v === 0)).toBe(true);
+  });
+
+  it('averages exactly the k most cosine-similar users (ties: lower user position)', () => {
+    const users = [...histories.keys()];
+    const N = model.items.length;
+    const cosine = (x: Float32Array, y: Float32Array) => {
+      let dot = 0;
+      let nx = 0;
+      let ny = 0;
+      for (let i = 0; i < N; i++) {
+        dot += x[i]! * y[i]!;
+        nx += x[i]! * x[i]!;
+        ny += y[i]! * y[i]!;
+      }
+      return dot / (Math.sqrt(nx) * Math.sqrt(ny));
+    };
+    const stored = users.map((u) => nextBasketInputs(model, u).userVector);
+    const r = createRng(9);
+    for (let t = 0; t < 20; t++) {
+      const query = userVector(
+        model,
+        Array.from({ length: 1 + Math.floor(r() * 4) }, () => [`i${Math.floor(r() * 80)}`, `i${Math.floor(r() * 80)}`]),
+      );
+      const best = stored
+        .map((v, u) => ({ u, s: cosine(query, v) }))
+        .filter((x) => x.s > 0)
+        .sort((a, b) => b.s - a.s || a.u - b.u)
+        .slice(0, model.params.neighbors);
+      const expected = new Float64Array(N);
+      for (const { u } of best) for (let i = 0; i < N; i++) expected[i]! += stored[u]![i]!;
+      const actual = neighborVector(model, query);
+      for (let i = 0; i < N; i++) expect(actual[i]).toBeCloseTo(expected[i]! / model.params.neighbors, 6);
+    }
   });
 
   it('ranks a repeat item first and honours exclusions', () => {

@@ -20,11 +20,17 @@
  * model. So the neighbour search runs in TypeScript (`neighborVector`, an inverted index over the sparse user
  * vectors, which also works for a new shopper's profile), and the graph takes `user_vector` and `neighbor_vector`
  * as inputs and does the blend, the popularity padding, the exclusion mask and TopK.
+ *
+ * Serving: saveModel writes the graph, the user vectors as a sidecar (`users.bin`, `encodeUserVectors`) and a card
+ * listing both checksums; loadRecommender rebuilds the shopper's vector from the request's history
+ * (`historyVector`), searches the neighbours in the sidecar and runs the graph.
  */
 
+import type { ModelCard } from '../card';
 import { attr, buildModel, floatTensor, node, type TensorSpec } from '../onnx/builder';
 import type { RankedItem } from '../types';
 import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
+import { excludeMaskOf, type HistoryEntry, historyItem } from './scorer';
 
 export const NEXT_BASKET_KIND = 'next-basket-tifu';
 
@@ -63,26 +69,18 @@ export const DEFAULT_NEXT_BASKET_PARAMS: NextBasketParams = {
   popularityWeight: 1e-6,
 };
 
-export interface NextBasketModel {
+export interface NextBasketModel extends UserMatrix {
   kind: typeof NEXT_BASKET_KIND;
   version: string;
   trainedAt: number;
   params: NextBasketParams;
   items: string[];
+  /** Trained users, in the order of the user vectors' rows. */
   users: string[];
-  /** User vectors, CSR: row u is userItems/userValues[userPtr[u] .. userPtr[u+1]), items ascending. */
-  userPtr: Int32Array;
-  userItems: Int32Array;
-  userValues: Float32Array;
-  /** Euclidean norm of each user vector (0 for a user without baskets). */
-  userNorms: Float64Array;
-  /** The same vectors by item (inverted index), CSC: column i is itemUsers/itemValues[itemPtr[i] .. itemPtr[i+1]). */
-  itemPtr: Int32Array;
-  itemUsers: Int32Array;
-  itemValues: Float32Array;
   /** Baskets containing each item, scaled so the most popular item is 1. */
   popularity: Float32Array;
-  stats: { users: number; baskets: number };
+  /** events: item entries in the baskets; skipped: entries outside `items` (only with the `items` option). */
+  stats: { users: number; baskets: number; events: number; skipped: number };
 }
 
 export interface TrainNextBasketOptions extends Partial<NextBasketParams> {
@@ -121,73 +119,94 @@ export function checkParams(p: NextBasketParams): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Decayed frequency vectors.
 
-/** Scratch for building one sparse vector at a time over N items. */
-class SparseAccumulator {
-  readonly dense: Float64Array;
-  readonly touched: number[] = [];
-  constructor(n: number) {
-    this.dense = new Float64Array(n);
-  }
-  add(i: number, v: number): void {
-    if (this.dense[i] === 0) this.touched.push(i);
-    this.dense[i]! += v;
-  }
-  /** Sorted indices and values as float32; resets the scratch. */
-  drain(): { idx: Int32Array; val: Float32Array } {
-    const idx = Int32Array.from(this.touched).sort();
-    const val = new Float32Array(idx.length);
-    for (let j = 0; j < idx.length; j++) {
-      val[j] = this.dense[idx[j]!]!;
-      this.dense[idx[j]!] = 0;
-    }
-    this.touched.length = 0;
-    return { idx, val };
-  }
+/** A sparse vector over the items: positions ascending, with their values. */
+export interface SparseVector {
+  idx: Int32Array;
+  val: Float32Array;
 }
 
-/** Adds the TIFU decayed vector of `baskets` (item positions, oldest first) into `acc`. */
-function accumulateDecayed(
-  baskets: readonly (readonly number[])[],
-  p: Pick<NextBasketParams, 'groupSize' | 'withinDecay' | 'groupDecay'>,
-  acc: SparseAccumulator,
-  seen: Int32Array,
-  stamp: { value: number },
-): void {
-  const n = baskets.length;
-  if (n === 0) return;
+/** One basket as item positions, `age` baskets before the shopper's latest one (0 = the latest). */
+interface AgedBasket {
+  age: number;
+  items: readonly number[];
+}
+
+type DecayParams = Pick<NextBasketParams, 'groupSize' | 'withinDecay' | 'groupDecay'>;
+
+/**
+ * Weight of the basket `age` baskets before the latest in a history of n baskets. Groups of m are counted back
+ * from the latest, so the basket sits in group g = ⌊age / m⌋ at position age − g·m, and only the oldest group can
+ * be short: weight = r_g^g · r_b^(age − g·m) / (G · |group g|).
+ */
+function basketWeight(age: number, n: number, p: DecayParams): number {
   const m = p.groupSize;
-  const groups = Math.ceil(n / m);
-  for (let g = 0; g < groups; g++) {
-    const end = n - g * m; // exclusive
-    const start = Math.max(0, end - m);
-    const scale = p.groupDecay ** g / (groups * (end - start));
-    for (let b = end - 1; b >= start; b--) {
-      const w = scale * p.withinDecay ** (end - 1 - b);
-      const s = ++stamp.value; // dedupe items within a basket
-      for (const i of baskets[b]!) {
-        if (seen[i] === s) continue;
-        seen[i] = s;
-        acc.add(i, w);
-      }
+  const g = Math.floor(age / m);
+  const groupLength = Math.min(m, n - g * m);
+  return (p.groupDecay ** g / (Math.ceil(n / m) * groupLength)) * p.withinDecay ** (age - g * m);
+}
+
+/** Stamps wrap before they leave int32. */
+const MAX_STAMP = 0x7fffffff;
+
+/** Builds one TIFU vector at a time over N items; its scratch is reused from vector to vector. */
+class VectorBuilder {
+  readonly #dense: Float64Array;
+  readonly #touched: number[] = [];
+  /** Per item, the stamp of the last basket that added it, so an item counts once per basket. */
+  readonly #seen: Int32Array;
+  #stamp = 0;
+
+  constructor(n: number) {
+    this.#dense = new Float64Array(n);
+    this.#seen = new Int32Array(n);
+  }
+
+  /** Adds w to each distinct item of the basket. */
+  addBasket(items: readonly number[], w: number): void {
+    if (!(w > 0)) return;
+    if (this.#stamp === MAX_STAMP) {
+      this.#seen.fill(0);
+      this.#stamp = 0;
     }
+    const stamp = ++this.#stamp;
+    for (const i of items) {
+      if (this.#seen[i] === stamp) continue;
+      this.#seen[i] = stamp;
+      if (this.#dense[i] === 0) this.#touched.push(i);
+      this.#dense[i]! += w;
+    }
+  }
+
+  /** The vector built so far, values rounded to float32 (zeros dropped); resets the builder. */
+  drain(): SparseVector {
+    const idx = Int32Array.from(this.#touched).sort();
+    const val = new Float32Array(idx.length);
+    let n = 0;
+    for (const i of idx) {
+      val[n] = this.#dense[i]!;
+      this.#dense[i] = 0;
+      if (val[n] !== 0) idx[n++] = i;
+    }
+    this.#touched.length = 0;
+    return { idx: idx.subarray(0, n), val: val.subarray(0, n) };
   }
 }
 
-interface ItemIndex {
-  items: Map<string, number>;
-  users: Map<string, number>;
+/** A shopper's baskets, given latest first with `count` baskets in all (empty ones included), as a TIFU vector. */
+function decayedVector(
+  baskets: readonly AgedBasket[],
+  count: number,
+  p: DecayParams,
+  builder: VectorBuilder,
+): SparseVector {
+  for (const b of baskets) builder.addBasket(b.items, basketWeight(b.age, count, p));
+  return builder.drain();
 }
-const indexCache = new WeakMap<NextBasketModel, ItemIndex>();
-function indexOf(model: NextBasketModel): ItemIndex {
-  let ix = indexCache.get(model);
-  if (!ix) {
-    ix = {
-      items: new Map(model.items.map((id, i) => [id, i])),
-      users: new Map(model.users.map((id, u) => [id, u])),
-    };
-    indexCache.set(model, ix);
-  }
-  return ix;
+
+/** Baskets oldest first → latest first with their ages. */
+function byAge(baskets: readonly (readonly number[])[]): AgedBasket[] {
+  const n = baskets.length;
+  return Array.from({ length: n }, (_, age) => ({ age, items: baskets[n - 1 - age]! }));
 }
 
 function toPositions(history: History, items: ReadonlyMap<string, number>): number[][] {
@@ -201,92 +220,174 @@ function toPositions(history: History, items: ReadonlyMap<string, number>): numb
   });
 }
 
+function densify(v: SparseVector, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let j = 0; j < v.idx.length; j++) out[v.idx[j]!] = v.val[j]!;
+  return out;
+}
+
+function sparsify(dense: Float32Array): SparseVector {
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let i = 0; i < dense.length; i++)
+    if (dense[i] !== 0) {
+      idx.push(i);
+      val.push(dense[i]!);
+    }
+  return { idx: Int32Array.from(idx), val: Float32Array.from(val) };
+}
+
+/** What ranking needs of a trained model: its parameters, items and the indexed user vectors (no popularity). */
+export type NextBasketVectors = Pick<NextBasketModel, 'params' | 'items'> & UserMatrix;
+
+/** Per model, built on first use: the item index and the reusable scratch of vector building and neighbour search. */
+interface Workspace {
+  items: Map<string, number>;
+  builder: VectorBuilder;
+  search: NeighborSearch;
+}
+const workspaces = new WeakMap<NextBasketVectors, Workspace>();
+
+function workspaceOf(model: NextBasketVectors): Workspace {
+  let ws = workspaces.get(model);
+  if (!ws) {
+    ws = {
+      items: new Map(model.items.map((id, i) => [id, i])),
+      builder: new VectorBuilder(model.items.length),
+      search: new NeighborSearch(model, model.params.neighbors),
+    };
+    workspaces.set(model, ws);
+  }
+  return ws;
+}
+
+function basketsVector(model: NextBasketVectors, baskets: History): SparseVector {
+  const ws = workspaceOf(model);
+  return decayedVector(byAge(toPositions(baskets, ws.items)), baskets.length, model.params, ws.builder);
+}
+
 /**
  * The shopper's decayed frequency vector (graph input `user_vector`), from their baskets (oldest first) with the
  * model's m, r_b and r_g. Unknown items are ignored; baskets that become empty still count as baskets.
  */
-export function userVector(model: NextBasketModel, baskets: History): Float32Array {
-  const N = model.items.length;
-  const acc = new SparseAccumulator(N);
-  accumulateDecayed(toPositions(baskets, indexOf(model).items), model.params, acc, new Int32Array(N), { value: 0 });
-  const { idx, val } = acc.drain();
-  const out = new Float32Array(N);
-  for (let j = 0; j < idx.length; j++) out[idx[j]!] = val[j]!;
-  return out;
+export function userVector(model: NextBasketVectors, baskets: History): Float32Array {
+  return densify(basketsVector(model, baskets), model.items.length);
+}
+
+/**
+ * The same vector from a serving history (ShopperState.history, see models/scorer.ts): entries of one age form
+ * one basket (age 0 = the latest; an entry without an age is its position from the end, as for every history
+ * model) and there are max age + 1 baskets, so an age without entries counts as an empty basket, like a basket of
+ * unknown items. Weights are ignored (a basket is a set). `basketHistory(baskets)` (pipelines/holdout.ts) thus
+ * gives `baskets`' own vector whenever the oldest basket is not empty. Throws on an age that is not an integer ≥ 0.
+ */
+export function historyVector(model: NextBasketVectors, history: readonly HistoryEntry[]): SparseVector {
+  const ws = workspaceOf(model);
+  const baskets = new Map<number, number[]>();
+  let count = 0;
+  history.forEach((entry, pos) => {
+    const age = (typeof entry === 'string' ? undefined : entry.age) ?? history.length - 1 - pos;
+    if (!(Number.isSafeInteger(age) && age >= 0)) throw new RangeError(`history age must be an integer ≥ 0: ${age}`);
+    count = Math.max(count, age + 1);
+    const i = ws.items.get(historyItem(entry));
+    if (i === undefined) return;
+    const basket = baskets.get(age);
+    if (basket) basket.push(i);
+    else baskets.set(age, [i]);
+  });
+  const latestFirst = [...baskets].map(([age, items]) => ({ age, items })).sort((a, b) => a.age - b.age);
+  return decayedVector(latestFirst, count, model.params, ws.builder);
+}
+
+const userIndexes = new WeakMap<NextBasketModel, Map<string, number>>();
+
+/** A known user's stored vector (a view into the model), or undefined. */
+function storedVector(model: NextBasketModel, userId: string): SparseVector | undefined {
+  let users = userIndexes.get(model);
+  if (!users) {
+    users = new Map(model.users.map((id, u) => [id, u]));
+    userIndexes.set(model, users);
+  }
+  const u = users.get(userId);
+  if (u === undefined) return undefined;
+  const a = model.userPtr[u]!;
+  const b = model.userPtr[u + 1]!;
+  return { idx: model.userItems.subarray(a, b), val: model.userValues.subarray(a, b) };
 }
 
 /** A known user's stored vector, dense. */
 export function storedUserVector(model: NextBasketModel, userId: string): Float32Array | undefined {
-  const u = indexOf(model).users.get(userId);
-  if (u === undefined) return undefined;
-  const out = new Float32Array(model.items.length);
-  for (let j = model.userPtr[u]!; j < model.userPtr[u + 1]!; j++) out[model.userItems[j]!] = model.userValues[j]!;
-  return out;
+  const v = storedVector(model, userId);
+  return v && densify(v, model.items.length);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Training.
 
-interface SparseMatrix {
+/** The trained user vectors, by user and by item. */
+export interface UserMatrix {
+  /** User vectors, CSR: row u is userItems/userValues[userPtr[u] .. userPtr[u+1]), items ascending. */
   userPtr: Int32Array;
   userItems: Int32Array;
   userValues: Float32Array;
+  /** Euclidean norm of each user vector (0 for a user without baskets). */
   userNorms: Float64Array;
+  /** The same vectors by item (inverted index), CSC: column i is itemUsers/itemValues[itemPtr[i] .. itemPtr[i+1]). */
   itemPtr: Int32Array;
   itemUsers: Int32Array;
   itemValues: Float32Array;
 }
 
-function buildMatrix(
-  rows: readonly (readonly (readonly number[])[])[],
-  n: number,
-  p: Pick<NextBasketParams, 'groupSize' | 'withinDecay' | 'groupDecay'>,
-): SparseMatrix {
-  const U = rows.length;
-  const acc = new SparseAccumulator(n);
-  const seen = new Int32Array(n);
-  const stamp = { value: 0 };
-  const parts: { idx: Int32Array; val: Float32Array }[] = [];
-  let nnz = 0;
-  for (const baskets of rows) {
-    accumulateDecayed(baskets, p, acc, seen, stamp);
-    const part = acc.drain();
-    parts.push(part);
-    nnz += part.idx.length;
-  }
-  const userPtr = new Int32Array(U + 1);
+type UserRows = Pick<UserMatrix, 'userPtr' | 'userItems' | 'userValues'>;
+
+function concatRows(rows: readonly SparseVector[]): UserRows {
+  const nnz = rows.reduce((a, r) => a + r.idx.length, 0);
+  const userPtr = new Int32Array(rows.length + 1);
   const userItems = new Int32Array(nnz);
   const userValues = new Float32Array(nnz);
-  const userNorms = new Float64Array(U);
-  const itemCount = new Int32Array(n + 1);
   let at = 0;
-  parts.forEach((part, u) => {
+  rows.forEach((row, u) => {
     userPtr[u] = at;
-    userItems.set(part.idx, at);
-    userValues.set(part.val, at);
+    userItems.set(row.idx, at);
+    userValues.set(row.val, at);
+    at += row.idx.length;
+  });
+  userPtr[rows.length] = at;
+  return { userPtr, userItems, userValues };
+}
+
+/** Adds the norms and the inverted index over n items to CSR user rows. */
+function indexUsers(rows: UserRows, n: number): UserMatrix {
+  const { userPtr, userItems, userValues } = rows;
+  const U = userPtr.length - 1;
+  const nnz = userItems.length;
+  const userNorms = new Float64Array(U);
+  const itemPtr = new Int32Array(n + 1);
+  for (let u = 0; u < U; u++) {
     let sq = 0;
-    for (let j = 0; j < part.idx.length; j++) {
-      sq += part.val[j]! * part.val[j]!;
-      itemCount[part.idx[j]! + 1]!++;
+    for (let j = userPtr[u]!; j < userPtr[u + 1]!; j++) {
+      sq += userValues[j]! * userValues[j]!;
+      itemPtr[userItems[j]! + 1]!++;
     }
     userNorms[u] = Math.sqrt(sq);
-    at += part.idx.length;
-  });
-  userPtr[U] = at;
-  const itemPtr = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) itemPtr[i + 1] = itemPtr[i]! + itemCount[i + 1]!;
+  }
+  for (let i = 0; i < n; i++) itemPtr[i + 1]! += itemPtr[i]!;
   const fill = itemPtr.slice(0, n);
   const itemUsers = new Int32Array(nnz);
   const itemValues = new Float32Array(nnz);
   for (let u = 0; u < U; u++) {
     for (let j = userPtr[u]!; j < userPtr[u + 1]!; j++) {
-      const i = userItems[j]!;
-      const pos = fill[i]!++;
+      const pos = fill[userItems[j]!]!++;
       itemUsers[pos] = u;
       itemValues[pos] = userValues[j]!;
     }
   }
-  return { userPtr, userItems, userValues, userNorms, itemPtr, itemUsers, itemValues };
+  return { ...rows, userNorms, itemPtr, itemUsers, itemValues };
+}
+
+function buildMatrix(rows: readonly (readonly (readonly number[])[])[], n: number, p: DecayParams): UserMatrix {
+  const builder = new VectorBuilder(n);
+  return indexUsers(concatRows(rows.map((baskets) => decayedVector(byAge(baskets), baskets.length, p, builder))), n);
 }
 
 function popularityOf(rows: readonly (readonly (readonly number[])[])[], n: number): Float32Array {
@@ -329,7 +430,8 @@ export function trainNextBasket(histories: Histories, opts: TrainNextBasketOptio
   if (items.length === 0) throw new RangeError('no items');
   const itemIndex = new Map(items.map((id, i) => [id, i]));
   const rows = entries.map(([, h]) => toPositions(h, itemIndex));
-  const matrix = buildMatrix(rows, items.length, params);
+  const count = (baskets: readonly (readonly unknown[])[]) => baskets.reduce((a, b) => a + b.length, 0);
+  const events = rows.reduce((a, r) => a + count(r), 0);
   return {
     kind: NEXT_BASKET_KIND,
     version: opts.version ?? `${NEXT_BASKET_KIND}-${new Date(now).toISOString().replace(/[-:]|\.\d+/g, '')}`,
@@ -337,101 +439,152 @@ export function trainNextBasket(histories: Histories, opts: TrainNextBasketOptio
     params,
     items,
     users: entries.map(([id]) => id),
-    ...matrix,
+    ...buildMatrix(rows, items.length, params),
     popularity: popularityOf(rows, items.length),
-    stats: { users: entries.length, baskets: rows.reduce((a, r) => a + r.length, 0) },
+    stats: {
+      users: entries.length,
+      baskets: rows.reduce((a, r) => a + r.length, 0),
+      events,
+      skipped: entries.reduce((a, [, h]) => a + count(h), 0) - events,
+    },
   };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Neighbour search over the inverted index.
 
-/** Reusable scratch for neighbour search over U users. */
+/**
+ * Reusable scratch for neighbour search over the users of one matrix: dot products through the inverted index,
+ * then a quickselect of the k best and a heap sort of those (no allocation per query).
+ */
 class NeighborSearch {
-  readonly dot: Float64Array;
-  readonly touched: Int32Array;
-  readonly heapU: Int32Array;
-  readonly heapS: Float64Array;
-  constructor(
-    readonly m: SparseMatrix,
-    readonly maxK: number,
-  ) {
+  readonly #m: UserMatrix;
+  readonly #dot: Float64Array;
+  readonly #touched: Int32Array;
+  /** Candidates (users with a positive similarity) of the current query. */
+  readonly #candU: Int32Array;
+  readonly #candS: Float64Array;
+  /** The result of the last `search`, best first. */
+  readonly bestU: Int32Array;
+  readonly bestS: Float64Array;
+
+  constructor(m: UserMatrix, maxK: number) {
     const U = m.userNorms.length;
-    this.dot = new Float64Array(U);
-    this.touched = new Int32Array(U);
-    this.heapU = new Int32Array(maxK);
-    this.heapS = new Float64Array(maxK);
+    this.#m = m;
+    this.#dot = new Float64Array(U);
+    this.#touched = new Int32Array(U);
+    this.#candU = new Int32Array(U);
+    this.#candS = new Float64Array(U);
+    this.bestU = new Int32Array(Math.min(maxK, U));
+    this.bestS = new Float64Array(Math.min(maxK, U));
   }
 
   /**
    * Up to k users with positive cosine similarity to the query, best first (ties: lower user position first).
-   * Returns the count; the users/sims are in heapU/heapS[0 .. count).
+   * Returns the count; the users/sims are in bestU/bestS[0 .. count).
    */
-  search(qIdx: ArrayLike<number>, qVal: ArrayLike<number>, k: number): number {
-    const { itemPtr, itemUsers, itemValues, userNorms } = this.m;
+  search(qIdx: Int32Array, qVal: Float32Array, k: number): number {
+    const { itemPtr, itemUsers, itemValues, userNorms } = this.#m;
     let qn = 0;
     for (let j = 0; j < qVal.length; j++) qn += qVal[j]! * qVal[j]!;
     if (!(qn > 0) || k <= 0) return 0;
     qn = Math.sqrt(qn);
-    const dot = this.dot;
-    const touched = this.touched;
+    const dot = this.#dot;
+    const touched = this.#touched;
     let nt = 0;
     for (let j = 0; j < qIdx.length; j++) {
       const i = qIdx[j]!;
       const q = qVal[j]!;
-      for (let t = itemPtr[i]!; t < itemPtr[i + 1]!; t++) {
+      for (let t = itemPtr[i]!, end = itemPtr[i + 1]!; t < end; t++) {
         const u = itemUsers[t]!;
         if (dot[u] === 0) touched[nt++] = u;
         dot[u]! += q * itemValues[t]!;
       }
     }
-    const hu = this.heapU;
-    const hs = this.heapS;
-    let size = 0;
+    const cu = this.#candU;
+    const cs = this.#candS;
+    let n = 0;
     for (let t = 0; t < nt; t++) {
       const u = touched[t]!;
       const s = dot[u]! / (qn * userNorms[u]!);
       dot[u] = 0;
       if (!(s > 0)) continue;
-      if (size < k) {
-        // sift up (min-heap on "worse": lower sim, or equal sim and higher user position)
-        let c = size++;
-        while (c > 0) {
-          const p = (c - 1) >> 1;
-          if (!worse(s, u, hs[p]!, hu[p]!)) break;
-          hs[c] = hs[p]!;
-          hu[c] = hu[p]!;
-          c = p;
-        }
-        hs[c] = s;
-        hu[c] = u;
-      } else if (worse(hs[0]!, hu[0]!, s, u)) {
-        let c = 0;
-        for (;;) {
-          const l = 2 * c + 1;
-          if (l >= size) break;
-          const r = l + 1;
-          const w = r < size && worse(hs[r]!, hu[r]!, hs[l]!, hu[l]!) ? r : l;
-          if (!worse(hs[w]!, hu[w]!, s, u)) break;
-          hs[c] = hs[w]!;
-          hu[c] = hu[w]!;
-          c = w;
-        }
-        hs[c] = s;
-        hu[c] = u;
+      cu[n] = u;
+      cs[n++] = s;
+    }
+    const size = Math.min(k, n, this.bestU.length);
+    if (n > size) selectBest(cs, cu, n, size);
+    this.#sortBest(size);
+    return size;
+  }
+
+  /** Copies the first `size` candidates to bestU/bestS, best first (heap sort: the worst goes to the back). */
+  #sortBest(size: number): void {
+    const hu = this.bestU;
+    const hs = this.bestS;
+    hu.set(this.#candU.subarray(0, size));
+    hs.set(this.#candS.subarray(0, size));
+    for (let c = (size >> 1) - 1; c >= 0; c--) siftDown(hs, hu, c, size, hs[c]!, hu[c]!);
+    for (let end = size - 1; end > 0; end--) {
+      const s = hs[end]!;
+      const u = hu[end]!;
+      hs[end] = hs[0]!;
+      hu[end] = hu[0]!;
+      siftDown(hs, hu, 0, end, s, u);
+    }
+  }
+}
+
+/**
+ * Places (s, u) at position c or below in the heap hs/hu[0 .. size) whose root is the worst entry (lowest
+ * similarity; on equal similarity the higher user position).
+ */
+function siftDown(hs: Float64Array, hu: Int32Array, c: number, size: number, s: number, u: number): void {
+  for (;;) {
+    const l = 2 * c + 1;
+    if (l >= size) break;
+    const r = l + 1;
+    const w = r < size && worse(hs[r]!, hu[r]!, hs[l]!, hu[l]!) ? r : l;
+    if (!worse(hs[w]!, hu[w]!, s, u)) break;
+    hs[c] = hs[w]!;
+    hu[c] = hu[w]!;
+    c = w;
+  }
+  hs[c] = s;
+  hu[c] = u;
+}
+
+/**
+ * Quickselect: reorders cs/cu[0 .. n) so that the k best (by similarity, then lower user position) come first, in
+ * no particular order. Expected O(n); the pairs are all distinct (one per user), so the order is strict.
+ */
+function selectBest(cs: Float64Array, cu: Int32Array, n: number, k: number): void {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const ps = cs[mid]!;
+    const pu = cu[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (worse(ps, pu, cs[i]!, cu[i]!)) i++;
+      while (worse(cs[j]!, cu[j]!, ps, pu)) j--;
+      if (i <= j) {
+        const ts = cs[i]!;
+        const tu = cu[i]!;
+        cs[i] = cs[j]!;
+        cu[i] = cu[j]!;
+        cs[j] = ts;
+        cu[j] = tu;
+        i++;
+        j--;
       }
     }
-    // heap → best first
-    const order = Array.from({ length: size }, (_, j) => j).sort((a, b) =>
-      worse(hs[a]!, hu[a]!, hs[b]!, hu[b]!) ? 1 : -1,
-    );
-    const su = order.map((j) => hu[j]!);
-    const ss = order.map((j) => hs[j]!);
-    for (let j = 0; j < size; j++) {
-      hu[j] = su[j]!;
-      hs[j] = ss[j]!;
-    }
-    return size;
+    // Now [lo, j] are better than or equal to the pivot and [i, hi] worse or equal.
+    if (k - 1 <= j) hi = j;
+    else if (k - 1 >= i) lo = i;
+    else return;
   }
 }
 
@@ -439,40 +592,31 @@ function worse(sa: number, ua: number, sb: number, ub: number): boolean {
   return sa < sb || (sa === sb && ua > ub);
 }
 
-const searchCache = new WeakMap<NextBasketModel, NeighborSearch>();
-
-/**
- * The neighbour vector (graph input `neighbor_vector`): the mean of the vectors of the k trained users most
- * cosine-similar to `user` (divided by k even when fewer users overlap at all; a zero vector has no neighbours).
- */
-export function neighborVector(model: NextBasketModel, user: Float32Array): Float32Array {
-  const N = model.items.length;
-  if (user.length !== N) throw new RangeError(`user vector has ${user.length} values, expected ${N}`);
+/** Mean of the vectors of the k users nearest to `q` (divided by k even when fewer overlap), dense. */
+function neighborMean(model: NextBasketVectors, q: SparseVector): Float32Array {
+  const { search } = workspaceOf(model);
   const k = model.params.neighbors;
-  let search = searchCache.get(model);
-  if (!search || search.maxK < k) {
-    search = new NeighborSearch(model, k);
-    searchCache.set(model, search);
-  }
-  let nnz = 0;
-  for (let i = 0; i < N; i++) if (user[i] !== 0) nnz++;
-  const qIdx = new Int32Array(nnz);
-  const qVal = new Float64Array(nnz);
-  for (let i = 0, j = 0; i < N; i++)
-    if (user[i] !== 0) {
-      qIdx[j] = i;
-      qVal[j++] = user[i]!;
-    }
-  const count = search.search(qIdx, qVal, k);
+  const count = search.search(q.idx, q.val, k);
+  const N = model.items.length;
   const sum = new Float64Array(N);
   const { userPtr, userItems, userValues } = model;
   for (let j = 0; j < count; j++) {
-    const u = search.heapU[j]!;
+    const u = search.bestU[j]!;
     for (let t = userPtr[u]!, end = userPtr[u + 1]!; t < end; t++) sum[userItems[t]!]! += userValues[t]!;
   }
   const out = new Float32Array(N);
   for (let i = 0; i < N; i++) if (sum[i] !== 0) out[i] = sum[i]! / k;
   return out;
+}
+
+/**
+ * The neighbour vector (graph input `neighbor_vector`): the mean of the vectors of the k trained users most
+ * cosine-similar to `user` (divided by k even when fewer users overlap at all; a zero vector has no neighbours).
+ */
+export function neighborVector(model: NextBasketVectors, user: Float32Array): Float32Array {
+  const N = model.items.length;
+  if (user.length !== N) throw new RangeError(`user vector has ${user.length} values, expected ${N}`);
+  return neighborMean(model, sparsify(user));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -484,22 +628,35 @@ export interface NextBasketInputs {
   excludeMask: Float32Array;
 }
 
+function inputsOf(model: NextBasketVectors, user: SparseVector, exclude: Iterable<string>): NextBasketInputs {
+  const N = model.items.length;
+  return {
+    userVector: densify(user, N),
+    neighborVector: neighborMean(model, user),
+    excludeMask: excludeMaskOf(workspaceOf(model).items, N, exclude),
+  };
+}
+
 /** Graph inputs for a known user id (stored vector; unknown id = no history) or a profile's baskets. */
 export function nextBasketInputs(
   model: NextBasketModel,
   user: string | History,
   exclude: readonly string[] = [],
 ): NextBasketInputs {
-  const N = model.items.length;
-  const uv =
-    typeof user === 'string' ? (storedUserVector(model, user) ?? new Float32Array(N)) : userVector(model, user);
-  const excludeMask = new Float32Array(N);
-  const items = indexOf(model).items;
-  for (const id of exclude) {
-    const i = items.get(id);
-    if (i !== undefined) excludeMask[i] = 1;
-  }
-  return { userVector: uv, neighborVector: neighborVector(model, uv), excludeMask };
+  const vector =
+    typeof user === 'string'
+      ? (storedVector(model, user) ?? { idx: new Int32Array(0), val: new Float32Array(0) })
+      : basketsVector(model, user);
+  return inputsOf(model, vector, exclude);
+}
+
+/** Graph inputs for a serving history (see `historyVector`); nothing is excluded unless `exclude` says so. */
+export function historyInputs(
+  model: NextBasketVectors,
+  history: readonly HistoryEntry[],
+  exclude: Iterable<string> = [],
+): NextBasketInputs {
+  return inputsOf(model, historyVector(model, history), exclude);
 }
 
 /** The graph's scores in float32 arithmetic, op by op (Mul, Mul, Add, Add, Mul, Add). */
@@ -615,6 +772,114 @@ export function exportNextBasketOnnx(model: NextBasketModel): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// The model folder: model.onnx, users.bin (the user vectors the neighbour search needs) and the card.
+
+/** The sidecar file with the trained user vectors, next to model.onnx. */
+export const NEXT_BASKET_USERS_FILE = 'users.bin';
+
+const USERS_MAGIC = 'TIFUCSR1';
+const USERS_HEADER = 24;
+
+/**
+ * users.bin: the trained user vectors as CSR, little-endian. Header (24 bytes): "TIFUCSR1", uint32 users U,
+ * uint32 items N, uint32 nnz, uint32 0; then int32 userPtr[U + 1], int32 userItems[nnz], float32 userValues[nnz].
+ * Norms and the inverted index are rebuilt on load. User ids are not stored: serving ranks from the history a
+ * request brings (a known shopper's history rebuilds exactly their stored vector).
+ */
+export function encodeUserVectors(model: Pick<NextBasketModel, 'items'> & UserRows): Uint8Array {
+  const U = model.userPtr.length - 1;
+  const nnz = model.userItems.length;
+  const bytes = new Uint8Array(sectionsOf(U, nnz).end);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode(USERS_MAGIC));
+  view.setUint32(8, U, true);
+  view.setUint32(12, model.items.length, true);
+  view.setUint32(16, nnz, true);
+  const at = sectionsOf(U, nnz);
+  for (const [j, x] of model.userPtr.entries()) view.setInt32(at.ptr + 4 * j, x, true);
+  for (const [j, x] of model.userItems.entries()) view.setInt32(at.items + 4 * j, x, true);
+  for (const [j, x] of model.userValues.entries()) view.setFloat32(at.values + 4 * j, x, true);
+  return bytes;
+}
+
+/** Byte offsets of the three arrays in users.bin, and its length. */
+function sectionsOf(users: number, nnz: number): { ptr: number; items: number; values: number; end: number } {
+  const ptr = USERS_HEADER;
+  const items = ptr + 4 * (users + 1);
+  const values = items + 4 * nnz;
+  return { ptr, items, values, end: values + 4 * nnz };
+}
+
+/** Reads users.bin for a model of `items` items, checking its structure; the caller names the file in errors. */
+export function decodeUserVectors(bytes: Uint8Array, items: number): UserMatrix {
+  const bad = (why: string) => new Error(`invalid user vectors: ${why}`);
+  if (bytes.length < USERS_HEADER || new TextDecoder().decode(bytes.subarray(0, 8)) !== USERS_MAGIC)
+    throw bad(`not a ${NEXT_BASKET_USERS_FILE} file`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const U = view.getUint32(8, true);
+  const N = view.getUint32(12, true);
+  const nnz = view.getUint32(16, true);
+  if (N !== items) throw bad(`${N} items, the card has ${items}`);
+  const at = sectionsOf(U, nnz);
+  if (bytes.length !== at.end) throw bad(`${bytes.length} bytes, expected ${at.end} for ${U} users and ${nnz} values`);
+  const userPtr = Int32Array.from({ length: U + 1 }, (_, j) => view.getInt32(at.ptr + 4 * j, true));
+  const userItems = Int32Array.from({ length: nnz }, (_, j) => view.getInt32(at.items + 4 * j, true));
+  const userValues = Float32Array.from({ length: nnz }, (_, j) => view.getFloat32(at.values + 4 * j, true));
+  if (userPtr[0] !== 0 || userPtr[U] !== nnz) throw bad('row pointers do not span the values');
+  for (let u = 0; u < U; u++) {
+    const a = userPtr[u]!;
+    const b = userPtr[u + 1]!;
+    if (b < a) throw bad(`row pointers decrease at user ${u}`);
+    for (let j = a; j < b; j++) {
+      const i = userItems[j]!;
+      if (!(i >= 0 && i < N && (j === a || i > userItems[j - 1]!))) throw bad(`user ${u}: item ${i} out of order`);
+      if (!(userValues[j]! > 0 && Number.isFinite(userValues[j]!))) throw bad(`user ${u}: value ${userValues[j]}`);
+    }
+  }
+  return indexUsers({ userPtr, userItems, userValues }, N);
+}
+
+/** The card of a next-basket model; `files` holds the sha256 of users.bin. */
+export function nextBasketCard(
+  model: NextBasketModel,
+  sha256: string,
+  files: Record<string, string>,
+  metrics?: Record<string, number>,
+): ModelCard {
+  return {
+    kind: model.kind,
+    version: model.version,
+    trainedAt: new Date(model.trainedAt).toISOString(),
+    data: {
+      events: model.stats.events,
+      skipped: model.stats.skipped,
+      users: model.stats.users,
+      zones: 0,
+      items: model.items.length,
+    },
+    params: { ...model.params },
+    signature: nextBasketSignature(model.items.length),
+    zones: [],
+    items: [...model.items],
+    sha256,
+    files,
+    ...(metrics ? { metrics } : {}),
+  };
+}
+
+/** The parameters a card records, checked. */
+export function nextBasketParamsOf(params: Readonly<Record<string, number>>): NextBasketParams {
+  const out: NextBasketParams = { ...DEFAULT_NEXT_BASKET_PARAMS };
+  for (const key of Object.keys(DEFAULT_NEXT_BASKET_PARAMS) as (keyof NextBasketParams)[]) {
+    const v = params[key];
+    if (v === undefined) throw new RangeError(`params.${key} is missing`);
+    out[key] = v;
+  }
+  checkParams(out);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Evaluation and tuning (history only).
 
 /** recall@k and NDCG@k (binary relevance, ideal DCG over min(k, |target|)) of one ranked list. */
@@ -719,7 +984,7 @@ export function tuneNextBasket(
           let added = 0;
           ks.forEach((k, ki) => {
             for (; added < Math.min(k, count); added++) {
-              const v = search.heapU[added]!;
+              const v = search.bestU[added]!;
               for (let t = m.userPtr[v]!; t < m.userPtr[v + 1]!; t++) {
                 const i = m.userItems[t]!;
                 nsum[i]! += m.userValues[t]!;

@@ -1,9 +1,14 @@
-import { writeFile } from 'node:fs/promises';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModelCard } from '../card';
 import { loadBaskets } from '../data';
-import { exportNextBasketOnnx, NEXT_BASKET_IO, nextBasketInputs, trainNextBasket } from '../models/next-basket';
-import { rankedOutputs } from '../models/ranking';
+import { evaluate } from '../eval';
+import { type History, trainNextBasket, validationSplit } from '../models/next-basket';
 import type { Progress } from '../progress';
+import { saveModel } from '../save';
+import { loadRecommender } from '../serve';
+import { basketHistory } from './holdout';
 
 export interface BasketRunOptions {
   /** A next-basket history file (`{"uid": [[-1], basket, …, [-1]]}`). */
@@ -11,46 +16,115 @@ export interface BasketRunOptions {
   k: number;
   out: string;
   progress: Progress;
+  /** Keep the exported model (model.onnx, users.bin, model.json) here; a temporary folder otherwise. */
+  modelDir?: string;
+}
+
+export interface BasketEvalOptions extends Omit<BasketRunOptions, 'k' | 'out'> {
+  /**
+   * The baskets to predict, same format (`{"uid": [[-1], basket, [-1]]}`; a user's first basket counts). Default:
+   * each user's last history basket, the model trained on the baskets before it.
+   */
+  future?: string;
 }
 
 /**
- * The next-basket protocol: train on the history file alone, export the ONNX graph, and
- * rank each user's next basket with onnxruntime-node. The neighbour vector is computed in
- * TypeScript from the trained user vectors (the graph takes it as an input; see
- * models/next-basket.ts), the blend, masking and top-k run in the graph.
- * Writes `{"<uid>": [k item ids, best first]}`.
+ * The next-basket protocol through the served model: train TIFU-KNN on `training`, save it (model.onnx, users.bin,
+ * card), load it with the serving module, and rank k items for every user of `queries` from their baskets, sent
+ * as a history (one age per basket). Nothing is excluded: buying again is what is predicted. `onUser` receives
+ * each user's list, best first.
  */
-export async function predictBaskets(opts: BasketRunOptions): Promise<{ users: number }> {
+async function runBaskets(
+  opts: Pick<BasketRunOptions, 'progress' | 'modelDir'>,
+  training: ReadonlyMap<string, History>,
+  queries: ReadonlyMap<string, History>,
+  k: number,
+  onUser: (user: string, items: string[]) => void,
+): Promise<ModelCard> {
   const { progress } = opts;
-  const histories = await progress.stage('load', 0, () => loadBaskets(opts.data));
-  const model = await progress.stage('train next-basket', 0, () => trainNextBasket(histories));
-  const bytes = await progress.stage('export onnx', 0, () => exportNextBasketOnnx(model));
-  const session = await progress.stage('load onnx session', 0, () => InferenceSession.create(bytes));
-  const N = model.items.length;
-  const k = Math.min(opts.k, N);
-  // ids come back as the history file wrote them: JSON numbers stay numbers
+  const model = await progress.stage('train next-basket', 0, () => trainNextBasket(training));
+  const dir = opts.modelDir ?? (await mkdtemp(join(tmpdir(), 'aisle-model-')));
+  try {
+    const card = await progress.stage('export onnx', 0, () => saveModel(model, dir));
+    const recommender = await progress.stage('load onnx session', 0, () => loadRecommender(dir));
+    try {
+      await progress.stage('score users', queries.size, async (tick) => {
+        let done = 0;
+        for (const [user, baskets] of queries) {
+          const ranked = await recommender.recommend({ history: basketHistory(baskets), exclude: [] }, k);
+          onUser(
+            user,
+            ranked.map((r) => r.itemId),
+          );
+          if (++done % 256 === 0) tick(256);
+        }
+        tick(done % 256);
+      });
+    } finally {
+      await recommender.close();
+    }
+    return card;
+  } finally {
+    if (!opts.modelDir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Trains on the history file alone and writes `{"<uid>": [k item ids, best first]}`, ids as the file wrote them
+ * (JSON numbers stay numbers).
+ */
+export async function predictBaskets(opts: BasketRunOptions): Promise<{ users: number; card: ModelCard }> {
+  const histories = await opts.progress.stage('load', 0, () => loadBaskets(opts.data));
   const asInFile = (id: string) => (/^-?\d+$/.test(id) ? Number(id) : id);
   const result: Record<string, (string | number)[]> = {};
-  try {
-    await progress.stage('score users', histories.size, async (tick) => {
-      for (const user of histories.keys()) {
-        const inputs = nextBasketInputs(model, user);
-        const io = NEXT_BASKET_IO;
-        const out = await session.run({
-          [io.userVector]: new Tensor('float32', inputs.userVector, [1, N]),
-          [io.neighborVector]: new Tensor('float32', inputs.neighborVector, [1, N]),
-          [io.excludeMask]: new Tensor('float32', inputs.excludeMask, [1, N]),
-          [io.k]: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
-        });
-        result[user] = rankedOutputs(out[io.scores]?.data, out[io.indices]?.data).map((r) =>
-          asInFile(model.items[r.index]!),
-        );
-        tick();
-      }
-    });
-  } finally {
-    await session.release();
-  }
+  const card = await runBaskets(opts, histories, histories, opts.k, (user, items) => {
+    result[user] = items.map(asInFile);
+  });
   await writeFile(opts.out, JSON.stringify(result));
-  return { users: histories.size };
+  return { users: histories.size, card };
+}
+
+/** What an evaluation trains on, whose next basket it ranks (from which baskets), and what each one bought. */
+interface BasketSplit {
+  training: ReadonlyMap<string, History>;
+  queries: Map<string, History>;
+  truth: Map<string, string[]>;
+}
+
+/** With `future`: train on all history, rank every future user. Without: hold out each last basket. */
+function basketSplit(histories: ReadonlyMap<string, History>, future?: ReadonlyMap<string, History>): BasketSplit {
+  const queries = new Map<string, History>();
+  const truth = new Map<string, string[]>();
+  if (future) {
+    for (const [user, baskets] of future) {
+      queries.set(user, histories.get(user) ?? []);
+      truth.set(user, [...new Set(baskets[0] ?? [])]);
+    }
+    return { training: histories, queries, truth };
+  }
+  const { train, targets } = validationSplit(histories);
+  for (const [user, target] of targets) {
+    queries.set(user, train.get(user)!);
+    truth.set(user, [...new Set(target)]);
+  }
+  return { training: train, queries, truth };
+}
+
+/**
+ * recall, NDCG, precision, hit rate and MRR at 10 and 20 (plus users / skipped / missing, see eval/evaluate.ts),
+ * through the served model. With `future`: trained on the whole history file, every user of the future file is
+ * scored (one without history gets the cold-start list). Without: trained on every history without its last basket
+ * (users with a single basket keep it for training), each user with at least two baskets is scored against their
+ * last one.
+ */
+export async function evaluateBaskets(opts: BasketEvalOptions): Promise<Record<string, number>> {
+  const { progress } = opts;
+  const histories = await progress.stage('load', 0, () => loadBaskets(opts.data));
+  const futureFile = opts.future;
+  const future =
+    futureFile === undefined ? undefined : await progress.stage('load future', 0, () => loadBaskets(futureFile));
+  const { training, queries, truth } = basketSplit(histories, future);
+  const predictions = new Map<string, string[]>();
+  await runBaskets(opts, training, queries, 20, (user, items) => predictions.set(user, items));
+  return evaluate({ predictions, truth, k: [10, 20] });
 }

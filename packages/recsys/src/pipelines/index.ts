@@ -1,4 +1,4 @@
-export { type BasketRunOptions, predictBaskets } from './baskets';
+export { type BasketEvalOptions, type BasketRunOptions, evaluateBaskets, predictBaskets } from './baskets';
 export * from './holdout';
 export {
   DEFAULT_SEQUENCE_MODEL,
