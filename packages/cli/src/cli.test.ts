@@ -268,7 +268,11 @@ describe('aisle recsys', () => {
     );
     writeFileSync(data, JSON.stringify(history));
     const out = join(dir, 'preds.json');
-    const run = await aisle('recsys', 'predict', '--data', data, '--format', 'nbr', '--k', '2', '--out', out);
+    const run = await aisle(
+      'recsys',
+      'predict',
+      ...['--data', data, '--format', 'nbr', '--k', '2', '--out', out, '--model', 'next-basket'],
+    );
     expect(run.code).toBe(0);
     const preds = JSON.parse(readFileSync(out, 'utf8')) as Record<string, number[]>;
     expect(Object.keys(preds)).toHaveLength(30);

@@ -4,7 +4,9 @@ import {
   consoleProgress,
   DATA_FORMATS,
   type DataFormat,
+  DEFAULT_BASKET_MODEL,
   DEFAULT_SEQUENCE_MODEL,
+  evaluateBaskets,
   evaluateSequences,
   MODEL_CHOICES,
   predictBaskets,
@@ -25,14 +27,18 @@ const help = `Usage: aisle recsys <train|predict|eval> --data <file> --format se
           scores every user through the serving module (onnxruntime-node) and writes one line
           per user: {"user":"<id>","items":[<k item ids, best first>]}, never an item already
           in that user's training sequence.
-  predict --data HISTORY.json --format nbr --k 10 --out PREDS.json
+  predict --data HISTORY.json --format nbr --k 10 --out PREDS.json [--model M] [--model-dir DIR]
           Next-basket: trains on the history file alone and writes {"<uid>": [<k item ids>]},
-          ranked by the exported ONNX graph in onnxruntime-node.
+          ranked through the serving module; repeat purchases are allowed.
   eval    --data FILE --format seq [--model M] [--model-dir DIR]
           The predict run, scored against each user's last item: HR, NDCG, MRR, recall and
           precision at 10 and 20, as a table and a JSON line.
+  eval    --data HISTORY.json --format nbr [--future FUTURE.json] [--model M]
+          Scored against the future file's basket per user, or without it against each
+          user's last history basket (trained on the ones before).
 
-Models (--model): ${MODEL_CHOICES.join(', ')}; default ${DEFAULT_SEQUENCE_MODEL}.
+Models (--model): ${MODEL_CHOICES.join(', ')}; default ${DEFAULT_SEQUENCE_MODEL}
+         (next-basket = TIFU-KNN, basket data only; default for nbr: ${DEFAULT_BASKET_MODEL}).
 Catalogue (--catalog): JSONL {"id", "text"?, "attributes"?: {name: value}} per item; enables the
          content model (new items and new shoppers get sensible results) and adds it to the hybrid.
 Formats: seq    = "user item item …" per line, items in time order;
@@ -61,6 +67,7 @@ export const recsys: Command = {
           format: { type: 'string' },
           model: { type: 'string' },
           catalog: { type: 'string' },
+          future: { type: 'string' },
           k: { type: 'string' },
           out: { type: 'string' },
           'model-dir': { type: 'string' },
@@ -88,7 +95,7 @@ export const recsys: Command = {
         `--format ${values.format ?? '(missing)'}: expected one of ${DATA_FORMATS.join(', ')}`,
         'recsys',
       );
-    const supported = action === 'train' || format === 'seq' || (format === 'nbr' && action === 'predict');
+    const supported = action === 'train' || format === 'seq' || format === 'nbr';
     if (!supported) throw new UsageError(`--format ${format} is not supported for ${action}`, 'recsys');
     if (values.model !== undefined && !MODEL_CHOICES.includes(values.model))
       throw new UsageError(`--model must be one of ${MODEL_CHOICES.join(', ')}, got '${values.model}'`, 'recsys');
@@ -103,7 +110,7 @@ export const recsys: Command = {
 
     if (action === 'train') {
       if (!values.out) throw new UsageError('--out <dir> is required', 'recsys');
-      const { card, fitted } = await trainFromFile({
+      const { card, metrics, weights } = await trainFromFile({
         data: common.data,
         format,
         model: values.model ?? DEFAULT_SEQUENCE_MODEL,
@@ -115,8 +122,8 @@ export const recsys: Command = {
       console.log(
         `wrote ${card.kind} ${card.version} to ${values.out} (${card.items.length} items, sha256 ${card.sha256.slice(0, 12)}…)`,
       );
-      if (fitted.weights) console.log(`blend weights: ${JSON.stringify(fitted.weights)}`);
-      printMetrics(fitted.metrics);
+      if (weights) console.log(`blend weights: ${JSON.stringify(weights)}`);
+      printMetrics(metrics);
       return 0;
     }
 
@@ -137,7 +144,10 @@ export const recsys: Command = {
       return 0;
     }
 
-    const metrics = await evaluateSequences(common);
+    const metrics =
+      format === 'nbr'
+        ? await evaluateBaskets({ ...common, ...(values.future && { future: resolve(values.future) }) })
+        : await evaluateSequences(common);
     console.error(`total                  ${seconds(started)}`);
     printMetrics(metrics);
     return 0;

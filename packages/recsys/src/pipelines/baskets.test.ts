@@ -19,7 +19,7 @@ const FUTURE = { u1: [[-1], [2, 5], [-1]], u2: [[-1], [4], [-1]], u4: [[-1], [3,
 
 const at2 = 1 / Math.log2(3);
 
-describe('next-basket pipelines', () => {
+describe('next-basket pipelines (TIFU-KNN)', () => {
   let dir: string;
   const file = (name: string) => join(dir, name);
 
@@ -40,6 +40,7 @@ describe('next-basket pipelines', () => {
       out: file('preds.json'),
       progress: silentProgress(),
       modelDir: file('model'),
+      model: 'next-basket',
     });
     expect(users).toBe(3);
     expect(card.kind).toBe('next-basket-tifu');
@@ -58,7 +59,7 @@ describe('next-basket pipelines', () => {
     // u1: trained on [1,2],[1] → list 1, 2, …; target {1, 2}: both hits at ranks 0 and 1.
     // u2: trained on [3],[3] → 3, then 4 from its neighbour u3; target {4}: hit at rank 1.
     // u3 has a single basket: training only.
-    const m = await evaluateBaskets({ data: file('history.json'), progress: silentProgress() });
+    const m = await evaluateBaskets({ data: file('history.json'), progress: silentProgress(), model: 'next-basket' });
     expect(m.users).toBe(2);
     expect(m['recall@10']).toBeCloseTo(1, 9);
     expect(m['hitRate@10']).toBeCloseTo(1, 9);
@@ -76,6 +77,7 @@ describe('next-basket pipelines', () => {
       data: file('history.json'),
       future: file('future.json'),
       progress: silentProgress(),
+      model: 'next-basket',
     });
     expect(m.users).toBe(3);
     expect(m['recall@10']).toBeCloseTo((0.5 + 1 + 1) / 3, 9);
@@ -83,5 +85,19 @@ describe('next-basket pipelines', () => {
     expect(m['ndcg@10']).toBeCloseTo((at2 / (1 + at2) + at2 + 1) / 3, 9);
     expect(m['mrr@10']).toBeCloseTo((0.5 + 0.5 + 1) / 3, 9);
     expect(m['precision@10']).toBeCloseTo((0.1 + 0.1 + 0.2) / 3, 9);
+  });
+
+  it('trains the hybrid by default, tuned on the last history baskets', async () => {
+    const { card } = await predictBaskets({
+      data: file('history.json'),
+      k: 3,
+      out: file('preds-hybrid.json'),
+      progress: silentProgress(),
+    });
+    expect(card.kind).toBe('hybrid');
+    expect(card.metrics?.['validation.users']).toBe(2);
+    const preds = JSON.parse(await readFile(file('preds-hybrid.json'), 'utf8')) as Record<string, number[]>;
+    expect(Object.keys(preds).sort()).toEqual(['u1', 'u2', 'u3']);
+    for (const list of Object.values(preds)) expect(list).toHaveLength(3);
   });
 });

@@ -8,7 +8,8 @@ import { type History, trainNextBasket, validationSplit } from '../models/next-b
 import type { Progress } from '../progress';
 import { saveModel } from '../save';
 import { loadRecommender } from '../serve';
-import { basketHistory } from './holdout';
+import { basketHistory, basketHoldout } from './holdout';
+import { fitModel, NEXT_BASKET_CHOICE } from './train';
 
 export interface BasketRunOptions {
   /** A next-basket history file (`{"uid": [[-1], basket, …, [-1]]}`). */
@@ -18,7 +19,12 @@ export interface BasketRunOptions {
   progress: Progress;
   /** Keep the exported model (model.onnx, users.bin, model.json) here; a temporary folder otherwise. */
   modelDir?: string;
+  /** 'next-basket' (TIFU-KNN), 'hybrid' or a history model kind. Default DEFAULT_BASKET_MODEL. */
+  model?: string;
 }
+
+/** What `predict --format nbr` trains unless told otherwise. */
+export const DEFAULT_BASKET_MODEL = 'hybrid';
 
 export interface BasketEvalOptions extends Omit<BasketRunOptions, 'k' | 'out'> {
   /**
@@ -29,23 +35,35 @@ export interface BasketEvalOptions extends Omit<BasketRunOptions, 'k' | 'out'> {
 }
 
 /**
- * The next-basket protocol through the served model: train TIFU-KNN on `training`, save it (model.onnx, users.bin,
+ * The next-basket protocol through the served model: train the chosen model on `training`, save it (model.onnx, users.bin,
  * card), load it with the serving module, and rank k items for every user of `queries` from their baskets, sent
  * as a history (one age per basket). Nothing is excluded: buying again is what is predicted. `onUser` receives
  * each user's list, best first.
  */
 async function runBaskets(
-  opts: Pick<BasketRunOptions, 'progress' | 'modelDir'>,
+  opts: Pick<BasketRunOptions, 'progress' | 'modelDir' | 'model'>,
   training: ReadonlyMap<string, History>,
   queries: ReadonlyMap<string, History>,
   k: number,
   onUser: (user: string, items: string[]) => void,
 ): Promise<ModelCard> {
   const { progress } = opts;
-  const model = await progress.stage('train next-basket', 0, () => trainNextBasket(training));
+  const choice = opts.model ?? DEFAULT_BASKET_MODEL;
+  let save: (dir: string) => Promise<ModelCard>;
+  if (choice === NEXT_BASKET_CHOICE) {
+    const model = await progress.stage('train next-basket', 0, () => trainNextBasket(training));
+    save = (dir) => saveModel(model, dir);
+  } else {
+    // History models see the baskets as one history (age = baskets ago), tuned on each last basket.
+    const fitted = await fitModel(
+      { histories: [...training.values()].map(basketHistory), validation: basketHoldout(training) },
+      { model: choice, progress },
+    );
+    save = (dir) => saveModel(fitted.model, dir, { metrics: fitted.metrics });
+  }
   const dir = opts.modelDir ?? (await mkdtemp(join(tmpdir(), 'aisle-model-')));
   try {
-    const card = await progress.stage('export onnx', 0, () => saveModel(model, dir));
+    const card = await progress.stage('export onnx', 0, () => save(dir));
     const recommender = await progress.stage('load onnx session', 0, () => loadRecommender(dir));
     try {
       await progress.stage('score users', queries.size, async (tick) => {

@@ -1,4 +1,10 @@
-export { type BasketEvalOptions, type BasketRunOptions, evaluateBaskets, predictBaskets } from './baskets';
+export {
+  type BasketEvalOptions,
+  type BasketRunOptions,
+  DEFAULT_BASKET_MODEL,
+  evaluateBaskets,
+  predictBaskets,
+} from './baskets';
 export * from './holdout';
 export {
   DEFAULT_SEQUENCE_MODEL,

@@ -7,10 +7,12 @@
 
 import type { ModelCard } from '../card';
 import { type DataSource, loadBaskets, loadCatalog, loadEvents, loadSequences } from '../data';
+import { evaluate } from '../eval';
 import { trainBundles } from '../models/bundles';
 import { type CatalogItem, CONTENT_KIND, trainContent } from '../models/content';
 import { blendModels, HYBRID_KIND, tuneBlend } from '../models/hybrid';
 import { trainAls } from '../models/latent';
+import { rankNextBasket, trainNextBasket, validationSplit } from '../models/next-basket';
 import { catalogue, trainPopularity } from '../models/popularity';
 import { trainRepeat } from '../models/repeat';
 import type { HistoryEntry, HistoryEvent, ScorerModel } from '../models/scorer';
@@ -19,6 +21,9 @@ import { trainSession } from '../models/session';
 import type { Progress } from '../progress';
 import { saveModel } from '../save';
 import { basketHistory, basketHoldout, evaluateHoldout, type Holdout, sequenceHoldout } from './holdout';
+
+/** Validation shoppers scored for a card's metrics. */
+const METRIC_USERS = 5000;
 
 export const DATA_FORMATS = ['seq', 'nbr', 'events'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
@@ -40,7 +45,10 @@ export const HISTORY_TRAINERS: Readonly<Record<string, HistoryTrainer>> = {
   content: (h, o) => trainContent(h, o),
 };
 
-export const MODEL_CHOICES = [HYBRID_KIND, ...Object.keys(HISTORY_TRAINERS)];
+/** TIFU-KNN (models/next-basket.ts): basket data only, and not a history model (it ships its user vectors). */
+export const NEXT_BASKET_CHOICE = 'next-basket';
+
+export const MODEL_CHOICES = [HYBRID_KIND, ...Object.keys(HISTORY_TRAINERS), NEXT_BASKET_CHOICE];
 
 /** A data file as shopper histories, plus the validation split that belongs to its format. */
 export interface TrainingData {
@@ -146,13 +154,9 @@ export async function fitModel(
     weights = tuning.weights;
   }
   const valModel = opts.model === HYBRID_KIND ? blendModels(valParts, weights, { now }) : valParts[0]!;
-  const sample = sampleHoldout(val, opts.metricUsers ?? 5000);
+  const sample = sampleHoldout(val, opts.metricUsers ?? METRIC_USERS);
   const measured = await progress.stage('validate', 0, () => evaluateHoldout(valModel, sample, [10, 20]));
-  const metrics = Object.fromEntries(
-    Object.entries(measured)
-      .filter(([, v]) => Number.isFinite(v))
-      .map(([key, v]) => [`validation.${key}`, v]),
-  );
+  const metrics = prefixed(measured);
 
   // The final model: the parts the blend kept (weight > 0), trained on everything.
   const kept = kinds.filter((_, j) => weights[j]! > 0);
@@ -167,6 +171,15 @@ export async function fitModel(
     metrics,
     weights: Object.fromEntries(kinds.map((k, j) => [k, weights[j]!])),
   };
+}
+
+/** Validation metrics as the card keeps them: `validation.<metric>`, finite values only. */
+function prefixed(measured: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(measured)
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([key, v]) => [`validation.${key}`, v]),
+  );
 }
 
 /** `n` users evenly spread over the file (all of them when n ≥ users): deterministic and unbiased by order. */
@@ -194,9 +207,15 @@ export interface TrainRunOptions {
 }
 
 /** `aisle recsys train`: fit on the whole file and save the model folder. */
-export async function trainFromFile(
-  opts: TrainRunOptions,
-): Promise<{ card: ModelCard; fitted: Fitted; data: TrainingData }> {
+export interface Trained {
+  card: ModelCard;
+  metrics: Record<string, number>;
+  /** The hybrid's weights per part. */
+  weights?: Record<string, number>;
+}
+
+export async function trainFromFile(opts: TrainRunOptions): Promise<Trained> {
+  if (opts.model === NEXT_BASKET_CHOICE) return trainNextBasketFromFile(opts);
   const data = await opts.progress.stage('load', 0, () => loadTrainingData(opts.data, opts.format));
   const catalog = opts.catalog === undefined ? undefined : await loadCatalog(opts.catalog);
   const fitted = await fitModel(data, {
@@ -208,5 +227,35 @@ export async function trainFromFile(
   const card = await opts.progress.stage('export onnx', 0, () =>
     saveModel(fitted.model, opts.out, { metrics: fitted.metrics }),
   );
-  return { card, fitted, data };
+  return { card, metrics: fitted.metrics, ...(fitted.weights && { weights: fitted.weights }) };
+}
+
+/** TIFU-KNN: validated on each shopper's last basket (reference ranking), then trained on every basket. */
+async function trainNextBasketFromFile(opts: TrainRunOptions): Promise<Trained> {
+  const { progress } = opts;
+  if (opts.format !== 'nbr') throw new Error(`model ${NEXT_BASKET_CHOICE} needs basket data (--format nbr)`);
+  const baskets = await progress.stage('load', 0, () => loadBaskets(opts.data));
+  const { train, targets } = validationSplit(baskets);
+  const validation = await progress.stage('train (validation) next-basket', 0, () => trainNextBasket(train));
+  const measured = await progress.stage('validate', 0, () => {
+    const predictions = new Map<string, string[]>();
+    const truth = new Map<string, string[]>();
+    const users = [...targets.keys()];
+    const step = Math.max(1, users.length / METRIC_USERS);
+    for (let j = 0; j < users.length; j += step) {
+      const user = users[Math.floor(j)]!;
+      predictions.set(
+        user,
+        rankNextBasket(validation, train.get(user)!, 20).map((r) => r.itemId),
+      );
+      truth.set(user, [...new Set(targets.get(user)!)]);
+    }
+    return evaluate({ predictions, truth, k: [10, 20] });
+  });
+  const metrics = prefixed(measured);
+  const model = await progress.stage('train next-basket', 0, () =>
+    trainNextBasket(baskets, { ...(opts.now !== undefined && { now: opts.now }) }),
+  );
+  const card = await progress.stage('export onnx', 0, () => saveModel(model, opts.out, { metrics }));
+  return { card, metrics };
 }
