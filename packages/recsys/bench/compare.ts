@@ -1,69 +1,87 @@
 /**
- * Trains every history model on both public datasets and prints one table: protocol metrics and the time to
- * train. Development tool (not part of the tests): `node --import tsx bench/compare.ts [model …]`.
- * Reads ../shared/datasets (see its README for the protocols).
+ * Trains every model and the hybrid on both public datasets and prints one table: the protocol metrics and the
+ * time to train and to score. Development tool, not a test: `npm run bench:models -w @aisle/recsys [-- model …]`.
+ * Reads ../shared/datasets (see its README for the protocols). Scores come from the TypeScript references, which
+ * the parity tests tie to the served ONNX graphs; `aisle recsys predict` measures the served path end to end.
  */
 import { join } from 'node:path';
 import { loadBaskets, loadSequences } from '../src/data';
-import { trainBundles } from '../src/models/bundles';
-import { trainContent } from '../src/models/content';
-import { trainAls } from '../src/models/latent';
-import type { HistoryEntry, ScorerModel } from '../src/models/scorer';
-import { trainSeqKnn } from '../src/models/seq-knn';
-import { trainSession } from '../src/models/session';
-import { basketHoldout, evaluateHoldout, sequenceHoldout } from '../src/pipelines/holdout';
-
-type Trainer = (histories: readonly (readonly HistoryEntry[])[]) => ScorerModel;
-
-/** One line per model; each trains on the histories with its default parameters. */
-const trainers: Record<string, Trainer> = {
-  content: (h) => trainContent(h, { catalog: [] }),
-  bundles: (h) => trainBundles(h),
-  'seq-knn': (h) => trainSeqKnn(h),
-  session: (h) => trainSession(h),
-  als: (h) => trainAls(h),
-};
+import { evaluate } from '../src/eval';
+import { rankNextBasket, trainNextBasket } from '../src/models/next-basket';
+import { catalogue } from '../src/models/popularity';
+import type { ScorerModel } from '../src/models/scorer';
+import { basketHoldout, evaluateHoldout, type Holdout, sequenceHoldout } from '../src/pipelines/holdout';
+import { fitModel, HISTORY_TRAINERS, NEXT_BASKET_CHOICE } from '../src/pipelines/train';
+import { silentProgress } from '../src/progress';
 
 const datasets = join(import.meta.dirname, '../../../../shared/datasets');
-const wanted = process.argv.slice(2);
-const names = wanted.length ? wanted : Object.keys(trainers);
-for (const name of names)
-  if (!trainers[name]) throw new Error(`unknown model ${name}; known: ${Object.keys(trainers)}`);
+const all = [...Object.keys(HISTORY_TRAINERS).filter((k) => k !== 'content'), NEXT_BASKET_CHOICE, 'hybrid'];
+const names = process.argv.slice(2).length ? process.argv.slice(2) : all;
 
 const beauty = await loadSequences(join(datasets, 'amazon-beauty/Beauty.txt'));
 const seq = sequenceHoldout(beauty.users, beauty.sequences);
-const tafeng = basketHoldout(
-  await loadBaskets(join(datasets, 'tafeng/tafeng_history.json')),
-  await loadBaskets(join(datasets, 'tafeng/tafeng_future.json')),
-);
+const history = await loadBaskets(join(datasets, 'tafeng/tafeng_history.json'));
+const nbr = basketHoldout(history, await loadBaskets(join(datasets, 'tafeng/tafeng_future.json')));
 
+interface Run {
+  metrics: Record<string, number>;
+  trainMs: number;
+  scoreMs: number;
+}
+
+/** Validation split one step further back, for the hybrid's tuning (never the test targets). */
+function validationOf(h: Holdout, baskets: boolean): Holdout {
+  if (baskets) return basketHoldout(history);
+  return sequenceHoldout(h.users, h.histories);
+}
+
+async function run(name: string, h: Holdout, baskets: boolean): Promise<Run> {
+  const t0 = performance.now();
+  if (name === NEXT_BASKET_CHOICE) {
+    // TIFU-KNN reads baskets; a sequence is a run of one-item baskets.
+    const users = new Map(
+      h.users.map((u, j) => [u, baskets ? history.get(u)! : h.histories[j]!.map((i) => [String(i)])]),
+    );
+    const model = trainNextBasket(users);
+    const t1 = performance.now();
+    const predictions = new Map<string, string[]>();
+    const truth = new Map<string, string[]>();
+    h.users.forEach((u, j) => {
+      const exclude = h.excludeHistory ? users.get(u)!.flat() : [];
+      predictions.set(
+        u,
+        rankNextBasket(model, users.get(u)!, 10, exclude).map((r) => r.itemId),
+      );
+      truth.set(u, h.targets[j]!);
+    });
+    const metrics = evaluate({ predictions, truth, k: [10] });
+    return { metrics, trainMs: t1 - t0, scoreMs: performance.now() - t1 };
+  }
+  let model: ScorerModel;
+  if (name === 'hybrid') {
+    model = (
+      await fitModel(
+        { histories: h.histories, validation: validationOf(h, baskets) },
+        { model: name, progress: silentProgress() },
+      )
+    ).model;
+  } else {
+    model = HISTORY_TRAINERS[name]!(h.histories, { items: catalogue(h.histories).items, now: Date.now(), catalog: [] });
+  }
+  const t1 = performance.now();
+  const metrics = evaluateHoldout(model, h, [10]);
+  return { metrics, trainMs: t1 - t0, scoreMs: performance.now() - t1 };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`.padStart(8);
+const f = (x: number | undefined) => (x ?? Number.NaN).toFixed(4).padStart(7);
+const header = `| model | Beauty HR@10 | NDCG@10 | train | score | Ta-Feng recall@10 | NDCG@10 | train | score |\n|---|---|---|---|---|---|---|---|---|`;
 const rows: string[] = [];
 for (const name of names) {
-  const t0 = performance.now();
-  const m1 = trainers[name]!(seq.histories);
-  const t1 = performance.now();
-  const r1 = evaluateHoldout(m1, seq, [10]);
-  const t2 = performance.now();
-  const m2 = trainers[name]!(tafeng.histories);
-  const t3 = performance.now();
-  const r2 = evaluateHoldout(m2, tafeng, [10]);
-  const t4 = performance.now();
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-  const f = (x: number | undefined) => (x ?? Number.NaN).toFixed(4);
-  const row = [
-    name.padEnd(14),
-    f(r1['hitRate@10']),
-    f(r1['ndcg@10']),
-    s(t1 - t0).padStart(7),
-    s(t2 - t1).padStart(7),
-    f(r2['recall@10']),
-    f(r2['ndcg@10']),
-    s(t3 - t2).padStart(7),
-    s(t4 - t3).padStart(7),
-  ].join('  ');
+  const a = await run(name, seq, false);
+  const b = await run(name, nbr, true);
+  const row = `| ${name} | ${f(a.metrics['hitRate@10'])} | ${f(a.metrics['ndcg@10'])} | ${s(a.trainMs)} | ${s(a.scoreMs)} | ${f(b.metrics['recall@10'])} | ${f(b.metrics['ndcg@10'])} | ${s(b.trainMs)} | ${s(b.scoreMs)} |`;
   rows.push(row);
-  console.log(row);
+  console.error(row);
 }
-console.log(
-  `\n${'model'.padEnd(14)}  Beauty HR@10 NDCG@10 train score | Ta-Feng recall@10 NDCG@10 train score\n${rows.join('\n')}`,
-);
+console.log(`${header}\n${rows.join('\n')}`);

@@ -26,6 +26,7 @@ import {
   HISTORY_IO,
   type HistoryEntry,
   historyItem,
+  rowScoresGraph,
   type ScoreComponent,
   type ScorerModel,
   scorerVersion,
@@ -341,7 +342,7 @@ const PROFILE_FLOOR = 1e-12;
  * scores = E · normalise(Σ_h w_h · γ^age_h · E[h]) + ε · popularity.
  *
  * history_items ─Gather(E [N,d])─▶ [L,d] ─Mul(w·γ^age [L,1])─ReduceSum(axis 0)─▶ p [d]
- *   p ─Div(Max(Sqrt(ReduceSum(p·p)), floor))─▶ p̂ ─MatMul(E, p̂)─Add(ε·popularity)─▶ [N]
+ *   p ─Div(Max(Sqrt(ReduceSum(p·p)), floor))─▶ p̂ ─Gemm(p̂ [1,d], Eᵀ, ε·popularity)─▶ [N]
  */
 export function contentComponent(
   model: Pick<ContentModel, 'items' | 'dim' | 'embeddings' | 'popularity' | 'params'>,
@@ -369,9 +370,11 @@ export function contentComponent(
     graph(prefix, output) {
       const p = (name: string) => `${prefix}${name}`;
       const weights = decayedWeightsGraph(prefix, gamma);
+      const scoring = rowScoresGraph(prefix, p('embeddings'), p('unit_profile'), p('popularity_eps'), output);
       return {
         initializers: [
           ...weights.initializers,
+          ...scoring.initializers,
           floatTensor(p('embeddings'), [N, d], E),
           floatTensor(p('popularity_eps'), [N], popEps),
           floatTensor(p('floor'), [], Float32Array.of(PROFILE_FLOOR)),
@@ -389,8 +392,7 @@ export function contentComponent(
           node('Sqrt', [p('profile_sq_sum')], [p('profile_len')]),
           node('Max', [p('profile_len'), p('floor')], [p('profile_norm')]),
           node('Div', [p('profile'), p('profile_norm')], [p('unit_profile')]),
-          node('MatMul', [p('embeddings'), p('unit_profile')], [p('content_scores')]),
-          node('Add', [p('content_scores'), p('popularity_eps')], [output]),
+          ...scoring.nodes,
         ],
       };
     },

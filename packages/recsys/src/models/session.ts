@@ -37,6 +37,7 @@ import {
   HISTORY_IO,
   type HistoryEntry,
   historyItem,
+  rowScoresGraph,
   type ScoreComponent,
   type ScorerModel,
   scorerVersion,
@@ -404,7 +405,7 @@ function shuffle(values: Int32Array, rand: Rng): void {
  *
  * history_items ─Gather(E_in [N,d])─▶ [L,d] ─Mul(c [L,1])─ReduceSum(axis 0)─▶ [d] ─┐
  * c ─ReduceSum─Add(tiny)───────────────────────────────────────────────────────── Div ─▶ s [d]
- *   MatMul(E_out [N,d], s) ─Add(b + ε·popularity)─▶ [N]
+ *   Gemm(s [1,d], E_out [N,d]ᵀ, b + ε·popularity) ─▶ [N]
  */
 export function sessionComponent(
   model: Pick<
@@ -441,9 +442,11 @@ export function sessionComponent(
     graph(prefix, output) {
       const p = (name: string) => `${prefix}${name}`;
       const weights = decayedWeightsGraph(prefix, gamma);
+      const scoring = rowScoresGraph(prefix, p('output_embeddings'), p('session'), p('offset'), output);
       return {
         initializers: [
           ...weights.initializers,
+          ...scoring.initializers,
           floatTensor(p('input_embeddings'), [N, d], model.inputEmbeddings),
           floatTensor(p('output_embeddings'), [N, d], model.outputEmbeddings),
           floatTensor(p('offset'), [N], offset),
@@ -460,8 +463,7 @@ export function sessionComponent(
           node('ReduceSum', [p('w'), p('axes_first')], [p('mass')], [attr.int('keepdims', 0)]),
           node('Add', [p('mass'), p('tiny')], [p('denominator')]),
           node('Div', [p('numerator'), p('denominator')], [p('session')]),
-          node('MatMul', [p('output_embeddings'), p('session')], [p('dot')]),
-          node('Add', [p('dot'), p('offset')], [output]),
+          ...scoring.nodes,
         ],
       };
     },

@@ -7,8 +7,13 @@
  *   with age = baskets before the latest (0 = the latest basket), so every model sees basket order; repeat
  *   purchases are allowed (nothing is excluded).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { evaluate } from '../eval';
 import { type HistoryEntry, type HistoryEvent, historyItem, rankScorer, type ScorerModel } from '../models/scorer';
+import { saveModel } from '../save';
+import { loadRecommender } from '../serve';
 
 export interface Holdout {
   users: string[];
@@ -82,4 +87,41 @@ export function evaluateHoldout(
     truth.set(user, holdout.targets[u]!);
   });
   return evaluate({ predictions, truth, k });
+}
+
+/**
+ * The same metrics through the served graph: the model is saved to a temporary folder and ranked by the serving
+ * module (onnxruntime-node), exactly as a store would run it.
+ */
+export async function evaluateServed(
+  model: ScorerModel,
+  holdout: Holdout,
+  k: readonly number[] = [10, 20],
+): Promise<Record<string, number>> {
+  const dir = await mkdtemp(join(tmpdir(), 'aisle-validate-'));
+  try {
+    await saveModel(model, dir);
+    const served = await loadRecommender(dir);
+    try {
+      const predictions = new Map<string, string[]>();
+      const truth = new Map<string, string[]>();
+      for (const [u, user] of holdout.users.entries()) {
+        const history = holdout.histories[u]!;
+        const ranked = await served.recommend(
+          { history, ...(!holdout.excludeHistory && { exclude: [] }) },
+          Math.max(...k),
+        );
+        predictions.set(
+          user,
+          ranked.map((r) => r.itemId),
+        );
+        truth.set(user, holdout.targets[u]!);
+      }
+      return evaluate({ predictions, truth, k });
+    } finally {
+      await served.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

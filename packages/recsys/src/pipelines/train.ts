@@ -20,7 +20,7 @@ import { trainSeqKnn } from '../models/seq-knn';
 import { trainSession } from '../models/session';
 import type { Progress } from '../progress';
 import { saveModel } from '../save';
-import { basketHistory, basketHoldout, evaluateHoldout, type Holdout, sequenceHoldout } from './holdout';
+import { basketHistory, basketHoldout, evaluateServed, type Holdout, sequenceHoldout } from './holdout';
 
 /** Validation shoppers scored for a card's metrics. */
 const METRIC_USERS = 5000;
@@ -155,7 +155,7 @@ export async function fitModel(
   }
   const valModel = opts.model === HYBRID_KIND ? blendModels(valParts, weights, { now }) : valParts[0]!;
   const sample = sampleHoldout(val, opts.metricUsers ?? METRIC_USERS);
-  const measured = await progress.stage('validate', 0, () => evaluateHoldout(valModel, sample, [10, 20]));
+  const measured = await progress.stage('validate (served)', 0, () => evaluateServed(valModel, sample));
   const metrics = prefixed(measured);
 
   // The final model: the parts the blend kept (weight > 0), trained on everything.
