@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { CatalogItem } from '../models/content';
-import { DataError, type DataSource, errorMessage, readLines, sourceName } from './source';
+import { DataError, type DataSource, readJsonLines, sourceName } from './source';
 
 export const CatalogLineSchema = z.object({
   id: z.string().min(1),
@@ -14,26 +14,14 @@ export const CatalogLineSchema = z.object({
 });
 
 export async function loadCatalog(source: DataSource): Promise<CatalogItem[]> {
-  const file = sourceName(source);
   const items: CatalogItem[] = [];
   const seen = new Map<string, number>();
-  for await (const [line, text] of readLines(source)) {
-    if (text.trim() === '') continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new DataError(file, line, `invalid JSON: ${errorMessage(e)}`);
-    }
-    const parsed = CatalogLineSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new DataError(file, line, `${issue.path.map(String).join('.') || 'item'}: ${issue.message}`);
-    }
-    const previous = seen.get(parsed.data.id);
-    if (previous !== undefined) throw new DataError(file, line, `item ${parsed.data.id} already on line ${previous}`);
-    seen.set(parsed.data.id, line);
-    items.push(parsed.data);
+  for await (const [line, item] of readJsonLines(source, CatalogLineSchema)) {
+    const previous = seen.get(item.id);
+    if (previous !== undefined)
+      throw new DataError(sourceName(source), line, `item ${item.id} already on line ${previous}`);
+    seen.set(item.id, line);
+    items.push(item);
   }
   return items;
 }

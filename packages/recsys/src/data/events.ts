@@ -9,7 +9,7 @@
  * Any other malformed line fails with a DataError naming the line and the field.
  */
 import { z } from 'zod';
-import { DataError, type DataSource, errorMessage, readLines, sourceName } from './source';
+import { type DataSource, readJsonLines } from './source';
 
 export const EVENT_TYPES = ['purchase', 'view', 'touch', 'cart_add'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -67,24 +67,7 @@ export function toEvent(line: EventLine): Event {
 }
 
 export async function loadEvents(source: DataSource): Promise<Event[]> {
-  const file = sourceName(source);
   const events: Event[] = [];
-  for await (const [line, text] of readLines(source)) {
-    if (text.trim() === '') continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new DataError(file, line, `invalid JSON: ${errorMessage(e)}`);
-    }
-    const parsed = EventLineSchema.safeParse(raw);
-    if (!parsed.success) {
-      const reason = parsed.error.issues
-        .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
-        .join('; ');
-      throw new DataError(file, line, reason);
-    }
-    events.push(toEvent(parsed.data));
-  }
+  for await (const [, line] of readJsonLines(source, EventLineSchema)) events.push(toEvent(line));
   return events;
 }

@@ -3,9 +3,11 @@
  * malformed input (`DataError`: file, 1-based line, reason), and a streaming line reader (node:readline over a
  * read stream) that the line-based formats use for files and inline text alike, so both take the same code path.
  */
+
 import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import type { z } from 'zod';
 
 /**
  * A plain string is a file path. Inline text (tests, small fixtures) is passed as `{ text }`; `name` is what errors
@@ -79,4 +81,29 @@ export function lineAt(text: string, offset: number): number {
   const end = Math.min(offset, text.length);
   for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/**
+ * JSONL: each non-blank line parsed as JSON and validated with `schema`; the first bad line fails with a DataError
+ * naming it and every issue (`field: message`).
+ */
+export async function* readJsonLines<T>(source: DataSource, schema: z.ZodType<T>): AsyncGenerator<[number, T]> {
+  const file = sourceName(source);
+  for await (const [line, text] of readLines(source)) {
+    if (text.trim() === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new DataError(file, line, `invalid JSON: ${errorMessage(e)}`);
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const reason = parsed.error.issues
+        .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+        .join('; ');
+      throw new DataError(file, line, reason);
+    }
+    yield [line, parsed.data];
+  }
 }

@@ -17,13 +17,10 @@
  * seq-knn's neighbour table but with complements instead of next items. `bundleFor` answers the same question for
  * a set of items (what goes with what is in the fitting room).
  */
-import { attr, floatTensor, int64Tensor, node } from '../onnx/builder';
 import type { RankedItem } from '../types';
+import { neighborTableComponent } from './neighbors';
 import { effectiveK } from './ranking';
 import {
-  decayedWeights,
-  decayedWeightsGraph,
-  HISTORY_IO,
   type HistoryEntry,
   type HistoryEvent,
   historyItem,
@@ -254,65 +251,16 @@ function partnerTable(counts: Cooccurrences, params: BundlesParams): { partners:
 /**
  * scores = Σ_h w_h · γ^age_h · strength(h, ·) + ε · popularity.
  *
- * history_items ─Gather(partners [N,M])──────────────▶ idx [L,M] ─Reshape [-1]─┐
- * history_items ─Gather(strengths)─▶ Mul(w·γ^age [L,1]) ─Reshape [-1]─┤
- *   ScatterElements(zeros [N], idx, contrib, reduction=add) ─Add(ε·popularity)─▶ [N]
+ * The graph is the shared neighbour-table one (models/neighbors.ts).
  */
 export function bundlesComponent(
   model: Pick<BundlesModel, 'items' | 'width' | 'partners' | 'strengths' | 'popularity' | 'params'>,
 ): ScoreComponent {
-  const N = model.items.length;
-  const M = model.width;
-  if (model.partners.length !== N * M || model.strengths.length !== N * M)
-    throw new Error(`partner tables must have ${N * M} values`);
-  const { gamma, epsilon } = model.params;
-  const popEps = Float32Array.from(model.popularity, (p) => Math.fround(epsilon * p));
-  return {
-    kind: BUNDLES_KIND,
-    params: { ...model.params },
-    size: N,
-    scores(history) {
-      const w = decayedWeights(history, gamma);
-      const scores = new Float32Array(N);
-      for (let h = 0; h < history.items.length; h++) {
-        const row = history.items[h]! * M;
-        for (let r = 0; r < M; r++) scores[model.partners[row + r]!]! += Math.fround(w[h]! * model.strengths[row + r]!);
-      }
-      for (let i = 0; i < N; i++) scores[i]! += popEps[i]!;
-      return scores;
-    },
-    graph(prefix, output) {
-      const p = (name: string) => `${prefix}${name}`;
-      const weights = decayedWeightsGraph(prefix, gamma);
-      return {
-        initializers: [
-          ...weights.initializers,
-          int64Tensor(p('partners'), [N, M], Array.from(model.partners)),
-          floatTensor(p('strengths'), [N, M], model.strengths),
-          floatTensor(p('popularity_eps'), [N], popEps),
-          floatTensor(p('zeros'), [N], new Float32Array(N)),
-          int64Tensor(p('flat_shape'), [1], [-1]),
-          int64Tensor(p('axes_last'), [1], [-1]),
-        ],
-        nodes: [
-          ...weights.nodes,
-          node('Gather', [p('partners'), HISTORY_IO.items], [p('hist_partners')], [attr.int('axis', 0)]),
-          node('Gather', [p('strengths'), HISTORY_IO.items], [p('hist_strengths')], [attr.int('axis', 0)]),
-          node('Unsqueeze', [p('w'), p('axes_last')], [p('w_col')]),
-          node('Mul', [p('hist_strengths'), p('w_col')], [p('contrib')]),
-          node('Reshape', [p('hist_partners'), p('flat_shape')], [p('flat_partners')]),
-          node('Reshape', [p('contrib'), p('flat_shape')], [p('flat_contrib')]),
-          node(
-            'ScatterElements',
-            [p('zeros'), p('flat_partners'), p('flat_contrib')],
-            [p('bundle_scores')],
-            [attr.int('axis', 0), attr.string('reduction', 'add')],
-          ),
-          node('Add', [p('bundle_scores'), p('popularity_eps')], [output]),
-        ],
-      };
-    },
-  };
+  return neighborTableComponent(
+    BUNDLES_KIND,
+    { width: model.width, related: model.partners, strengths: model.strengths, popularity: model.popularity },
+    model.params,
+  );
 }
 
 /**

@@ -11,12 +11,9 @@
  * items), removes exclusions and takes the top k. `rankSeqKnn` and the ONNX graph compute exactly that, from the
  * same `encodeSeqKnnHistory`.
  */
-import { attr, floatTensor, int64Tensor, node } from '../onnx/builder';
 import type { RankedItem } from '../types';
+import { neighborTableComponent } from './neighbors';
 import {
-  decayedWeights,
-  decayedWeightsGraph,
-  HISTORY_IO,
   type HistoryEntry,
   historyItem,
   rankScorer,
@@ -210,66 +207,16 @@ function checkParams(p: SeqKnnParams): void {
 /**
  * scores = Σ_h w_h · γ^age_h · sim(h, ·) + ε · popularity.
  *
- * history_items ─Gather(neighbors [N,M])─────────────▶ idx [L,M] ─Reshape [-1]─┐
- * history_items ─Gather(neighbor_weights)─▶ Mul(w·γ^age [L,1]) ─Reshape [-1]─┤
- *   ScatterElements(zeros [N], idx, contrib, reduction=add) ─Add(ε·popularity)─▶ [N]
+ * The graph is the shared neighbour-table one (models/neighbors.ts).
  */
 export function seqKnnComponent(
   model: Pick<SeqKnnModel, 'items' | 'width' | 'neighbors' | 'neighborWeights' | 'popularity' | 'params'>,
 ): ScoreComponent {
-  const N = model.items.length;
-  const M = model.width;
-  if (model.neighbors.length !== N * M || model.neighborWeights.length !== N * M)
-    throw new Error(`neighbour tables must have ${N * M} values`);
-  const { gamma, epsilon } = model.params;
-  const popEps = Float32Array.from(model.popularity, (p) => Math.fround(epsilon * p));
-  return {
-    kind: SEQ_KNN_KIND,
-    params: { ...model.params },
-    size: N,
-    scores(history) {
-      const w = decayedWeights(history, gamma);
-      const scores = new Float32Array(N);
-      for (let h = 0; h < history.items.length; h++) {
-        const row = history.items[h]! * M;
-        for (let r = 0; r < M; r++)
-          scores[model.neighbors[row + r]!]! += Math.fround(w[h]! * model.neighborWeights[row + r]!);
-      }
-      for (let i = 0; i < N; i++) scores[i]! += popEps[i]!;
-      return scores;
-    },
-    graph(prefix, output) {
-      const p = (name: string) => `${prefix}${name}`;
-      const weights = decayedWeightsGraph(prefix, gamma);
-      return {
-        initializers: [
-          ...weights.initializers,
-          int64Tensor(p('neighbors'), [N, M], Array.from(model.neighbors)),
-          floatTensor(p('neighbor_weights'), [N, M], model.neighborWeights),
-          floatTensor(p('popularity_eps'), [N], popEps),
-          floatTensor(p('zeros'), [N], new Float32Array(N)),
-          int64Tensor(p('flat_shape'), [1], [-1]),
-          int64Tensor(p('axes_last'), [1], [-1]),
-        ],
-        nodes: [
-          ...weights.nodes,
-          node('Gather', [p('neighbors'), HISTORY_IO.items], [p('hist_neighbors')], [attr.int('axis', 0)]),
-          node('Gather', [p('neighbor_weights'), HISTORY_IO.items], [p('hist_sims')], [attr.int('axis', 0)]),
-          node('Unsqueeze', [p('w'), p('axes_last')], [p('w_col')]),
-          node('Mul', [p('hist_sims'), p('w_col')], [p('contrib')]),
-          node('Reshape', [p('hist_neighbors'), p('flat_shape')], [p('flat_neighbors')]),
-          node('Reshape', [p('contrib'), p('flat_shape')], [p('flat_contrib')]),
-          node(
-            'ScatterElements',
-            [p('zeros'), p('flat_neighbors'), p('flat_contrib')],
-            [p('knn_scores')],
-            [attr.int('axis', 0), attr.string('reduction', 'add')],
-          ),
-          node('Add', [p('knn_scores'), p('popularity_eps')], [output]),
-        ],
-      };
-    },
-  };
+  return neighborTableComponent(
+    SEQ_KNN_KIND,
+    { width: model.width, related: model.neighbors, strengths: model.neighborWeights, popularity: model.popularity },
+    model.params,
+  );
 }
 
 /** TypeScript reference ranker (see rankScorer). `exclude` defaults to the history. */
