@@ -80,6 +80,10 @@ describe('popularity', () => {
     expect(model.stats).toEqual({ events: 4, skipped: 0, users: 3 });
     expect(() => trainPopularity([['a']], { halfLife: 0 })).toThrow(RangeError);
   });
+
+  it('serves the same ranking through ONNX', async () => {
+    expect(await expectScorerParity(trainPopularity(ringWalks(50, 3), { now: 0 }))).toBeGreaterThan(0);
+  });
 });
 
 describe('repeat', () => {
