@@ -9,15 +9,7 @@
  */
 import type { Holdout } from '../pipelines/holdout';
 import { createRng } from '../random';
-import {
-  blendComponents,
-  encodeHistory,
-  historyItem,
-  itemIndexOf,
-  type ScorerModel,
-  scorerVersion,
-  topK,
-} from './scorer';
+import { blendComponents, encodeHistory, itemIndexOf, type ScorerModel, scorerVersion, topK } from './scorer';
 
 export const HYBRID_KIND = 'hybrid';
 
@@ -144,23 +136,20 @@ function collectCandidates(
   const rows: { scores: Float32Array; relevant: Uint8Array; targets: number }[] = [];
   for (const u of sample) {
     const history = validation.histories[u]!;
-    const excluded = new Set<number>();
-    if (validation.excludeHistory)
-      for (const e of history) {
-        const i = index.get(historyItem(e));
-        if (i !== undefined) excluded.add(i);
-      }
     const encoded = encodeHistory(index, history);
+    const excluded = validation.excludeHistory ? encoded.items : new Int32Array();
     const normalised = models.map((m) => {
       const s = m.component.scores(encoded);
       let max = 0;
       for (const v of s) max = Math.max(max, Math.abs(v));
       const scale = 1 / (max + 1e-12);
-      for (let i = 0; i < s.length; i++) s[i] = excluded.has(i) ? Number.NEGATIVE_INFINITY : s[i]! * scale;
+      for (let i = 0; i < s.length; i++) s[i] = s[i]! * scale;
+      for (const i of excluded) s[i] = Number.NEGATIVE_INFINITY;
       return s;
     });
     const cand = new Set<number>();
-    for (const s of normalised) for (const i of topK(s, opts.candidates)) if (!excluded.has(i)) cand.add(i);
+    for (const s of normalised)
+      for (const i of topK(s, opts.candidates)) if (s[i] !== Number.NEGATIVE_INFINITY) cand.add(i);
     const ids = [...cand];
     const scores = new Float32Array(ids.length * M);
     ids.forEach((i, c) => {
