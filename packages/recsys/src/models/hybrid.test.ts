@@ -5,7 +5,7 @@ import { expectScorerParity } from '../testing/scorer-parity';
 import { blendModels, tuneBlend } from './hybrid';
 import { trainPopularity } from './popularity';
 import { trainRepeat } from './repeat';
-import { constantComponent, rankScorer, type ScorerModel } from './scorer';
+import { constantComponent, rankScorer, type ScorerModel, topK } from './scorer';
 import { trainSeqKnn } from './seq-knn';
 
 /** Users walk a ring of 60 items forward (the next item is predictable from the last). */
@@ -104,5 +104,21 @@ describe('repeat', () => {
       { itemId: 'b', score: expect.closeTo(0.5, 6) },
     ]);
     expect(await expectScorerParity(model)).toBeGreaterThan(0);
+  });
+});
+
+describe('topK', () => {
+  it('equals a full sort (score desc, index asc) on random scores with many ties', () => {
+    const rand = createRng(17);
+    for (let t = 0; t < 200; t++) {
+      const scores = Array.from({ length: 1 + Math.floor(rand() * 60) }, () => Math.floor(rand() * 8) / 2);
+      const k = Math.floor(rand() * 70);
+      const sorted = scores
+        .map((s, i) => ({ s, i }))
+        .sort((a, b) => b.s - a.s || a.i - b.i)
+        .slice(0, k)
+        .map((x) => x.i);
+      expect(topK(scores, k)).toEqual(sorted);
+    }
   });
 });

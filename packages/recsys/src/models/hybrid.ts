@@ -25,7 +25,7 @@ export interface TuneBlendOptions {
   /** Cut-off of the tuned NDCG. */
   k?: number;
   seed?: number;
-  /** Called after each trial: (trials done, trials in all). */
+  /** Called after each sweep over one model's weights: (sweeps done, sweeps in all). */
   progress?: (done: number, total: number) => void;
 }
 
@@ -56,29 +56,24 @@ export function tuneBlend(
     seed: opts.seed ?? 1,
   });
   const M = models.length;
-  const single = models.map((_, m) =>
-    pool.ndcg(
-      models.map((_, j) => (j === m ? 1 : 0)),
-      k,
-    ),
-  );
+  const zeros = models.map(() => 0);
+  const single = models.map((_, m) => pool.sweep(zeros, m, [1], k)[0]!);
   let weights = models.map(() => 1);
-  let best = pool.ndcg(weights, k);
-  const total = rounds * M * grid.length;
+  let best = pool.sweep(weights, 0, [1], k)[0]!;
+  const total = rounds * M;
   let done = 0;
   for (let round = 0; round < rounds; round++) {
     for (let m = 0; m < M; m++) {
-      for (const g of grid) {
-        const trial = weights.map((w, j) => (j === m ? g : w));
-        if (trial.some((w) => w > 0)) {
-          const score = pool.ndcg(trial, k);
-          if (score > best + 1e-9) {
-            best = score;
-            weights = trial;
-          }
+      const others = weights.some((w, j) => j !== m && w > 0);
+      const scores = pool.sweep(weights, m, grid, k);
+      grid.forEach((g, t) => {
+        // keep the first grid value that improves; an all-zero blend ranks nothing
+        if (scores[t]! > best + 1e-9 && (g > 0 || others)) {
+          best = scores[t]!;
+          weights = weights.map((w, j) => (j === m ? g : w));
         }
-        opts.progress?.(++done, total);
-      }
+      });
+      opts.progress?.(++done, total);
     }
   }
   return { weights, ndcg: best, single, users: pool.users };
@@ -158,30 +153,45 @@ function collectCandidates(
     const targets = new Set(validation.targets[u]!.map((id) => index.get(id)).filter((i) => i !== undefined));
     rows.push({ scores, relevant: Uint8Array.from(ids, (i) => (targets.has(i) ? 1 : 0)), targets: targets.size });
   }
-  const blended = new Float32Array(M * opts.candidates);
+  const ideal = (k: number, targets: number) => {
+    let sum = 0;
+    for (let r = 0; r < Math.min(k, targets); r++) sum += 1 / Math.log2(r + 2);
+    return sum;
+  };
+  const ndcgOf = (blended: Float32Array, relevant: Uint8Array, targets: number, k: number) => {
+    let dcg = 0;
+    topK(blended, k).forEach((c, rank) => {
+      if (relevant[c]) dcg += 1 / Math.log2(rank + 2);
+    });
+    return dcg / ideal(k, targets);
+  };
   return {
     users: rows.length,
-    /** Mean NDCG@k of the blend over the sampled shoppers (shoppers whose targets are unknown items score 0). */
-    ndcg(weights: readonly number[], k: number): number {
-      let sum = 0;
+    /**
+     * Mean NDCG@k over the sampled shoppers (those whose targets are unknown items score 0) of the blends that
+     * differ from `weights` only in model m's weight, one per value of `grid`. The rest of the blend is summed
+     * once per shopper, so a sweep costs little more than one evaluation.
+     */
+    sweep(weights: readonly number[], m: number, grid: readonly number[], k: number): number[] {
+      const sums = grid.map(() => 0);
       for (const row of rows) {
         if (row.targets === 0) continue;
         const n = row.relevant.length;
-        const s = n <= blended.length ? blended.subarray(0, n) : new Float32Array(n);
+        const base = new Float32Array(n);
+        const own = new Float32Array(n);
         for (let c = 0; c < n; c++) {
           let v = 0;
-          for (let m = 0; m < M; m++) v += weights[m]! * row.scores[c * M + m]!;
-          s[c] = v;
+          for (let j = 0; j < M; j++) if (j !== m) v += weights[j]! * row.scores[c * M + j]!;
+          base[c] = v;
+          own[c] = row.scores[c * M + m]!;
         }
-        let dcg = 0;
-        topK(s, k).forEach((c, rank) => {
-          if (row.relevant[c]) dcg += 1 / Math.log2(rank + 2);
+        const blended = new Float32Array(n);
+        grid.forEach((g, t) => {
+          for (let c = 0; c < n; c++) blended[c] = base[c]! + g * own[c]!;
+          sums[t]! += ndcgOf(blended, row.relevant, row.targets, k);
         });
-        let ideal = 0;
-        for (let r = 0; r < Math.min(k, row.targets); r++) ideal += 1 / Math.log2(r + 2);
-        sum += dcg / ideal;
       }
-      return rows.length ? sum / rows.length : 0;
+      return sums.map((sum) => (rows.length ? sum / rows.length : 0));
     },
   };
 }

@@ -240,13 +240,17 @@ export function topK(scores: ArrayLike<number>, k: number): number[] {
       p = m;
     }
   };
+  // Indices rise, so a later item tying the worst kept one loses the tie: only strictly higher scores get in.
+  let floor = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < scores.length; i++) {
     if (heap.length < k) {
       heap.push(i);
       siftUp(heap.length - 1);
-    } else if (worse(heap[0]!, i)) {
+      if (heap.length === k) floor = scores[heap[0]!]!;
+    } else if (scores[i]! > floor) {
       heap[0] = i;
       siftDown(0);
+      floor = scores[heap[0]!]!;
     }
   }
   return heap.sort((a, b) => scores[b]! - scores[a]! || a - b);
