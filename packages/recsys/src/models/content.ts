@@ -18,18 +18,18 @@
  * embedding: they count for popularity only. Trained without attributes or text (Amazon Beauty and Ta-Feng ship
  * only ids) every embedding is 0 and the model is plain popularity.
  */
-import { attr, floatTensor, int64Tensor, node } from '../onnx/builder';
+import { attr, floatTensor, node } from '../onnx/builder';
 import { createRng } from '../random';
 import {
   decayedWeights,
   decayedWeightsGraph,
-  HISTORY_IO,
   type HistoryEntry,
   historyItem,
   rowScoresGraph,
   type ScoreComponent,
   type ScorerModel,
   scorerVersion,
+  weightedRowSumGraph,
 } from './scorer';
 
 export const CONTENT_KIND = 'content';
@@ -370,23 +370,20 @@ export function contentComponent(
     graph(prefix, output) {
       const p = (name: string) => `${prefix}${name}`;
       const weights = decayedWeightsGraph(prefix, gamma);
+      const profile = weightedRowSumGraph(prefix, p('embeddings'), p('profile'));
       const scoring = rowScoresGraph(prefix, p('embeddings'), p('unit_profile'), p('popularity_eps'), output);
       return {
         initializers: [
           ...weights.initializers,
+          ...profile.initializers,
           ...scoring.initializers,
           floatTensor(p('embeddings'), [N, d], E),
           floatTensor(p('popularity_eps'), [N], popEps),
           floatTensor(p('floor'), [], Float32Array.of(PROFILE_FLOOR)),
-          int64Tensor(p('axes_first'), [1], [0]),
-          int64Tensor(p('axes_last'), [1], [-1]),
         ],
         nodes: [
           ...weights.nodes,
-          node('Gather', [p('embeddings'), HISTORY_IO.items], [p('hist_emb')], [attr.int('axis', 0)]),
-          node('Unsqueeze', [p('w'), p('axes_last')], [p('w_col')]),
-          node('Mul', [p('hist_emb'), p('w_col')], [p('weighted')]),
-          node('ReduceSum', [p('weighted'), p('axes_first')], [p('profile')], [attr.int('keepdims', 0)]),
+          ...profile.nodes,
           node('Mul', [p('profile'), p('profile')], [p('profile_sq')]),
           node('ReduceSum', [p('profile_sq')], [p('profile_sq_sum')], [attr.int('keepdims', 0)]),
           node('Sqrt', [p('profile_sq_sum')], [p('profile_len')]),

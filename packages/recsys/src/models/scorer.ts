@@ -277,6 +277,22 @@ export function decayedWeightsGraph(prefix: string, gamma: number): ScoreGraph {
 }
 
 /**
+ * Nodes computing `output` [d] = Σ_h w_h · table[history_items[h]], with w = `${prefix}w` (decayedWeightsGraph):
+ * the weighted sum of the history items' rows of an embedding table [N,d].
+ */
+export function weightedRowSumGraph(prefix: string, table: string, output: string) {
+  return {
+    initializers: [int64Tensor(`${prefix}sum_axes`, [1], [0]), int64Tensor(`${prefix}col_axes`, [1], [-1])],
+    nodes: [
+      node('Gather', [table, HISTORY_IO.items], [`${prefix}rows`], [attr.int('axis', 0)]),
+      node('Unsqueeze', [`${prefix}w`, `${prefix}col_axes`], [`${prefix}w_col`]),
+      node('Mul', [`${prefix}rows`, `${prefix}w_col`], [`${prefix}weighted_rows`]),
+      node('ReduceSum', [`${prefix}weighted_rows`, `${prefix}sum_axes`], [output], [attr.int('keepdims', 0)]),
+    ],
+  } satisfies ScoreGraph;
+}
+
+/**
  * Nodes computing `output` [N] = table [N,d] · vector [d] + offset [N] as one Gemm (vector as a [1,d] row, the
  * table transposed). onnxruntime runs MatMul of a matrix by a 1-D vector ~20× slower than this Gemm.
  */

@@ -34,13 +34,13 @@ import {
   decayedWeights,
   decayedWeightsGraph,
   encodeHistory,
-  HISTORY_IO,
   type HistoryEntry,
   historyItem,
   rowScoresGraph,
   type ScoreComponent,
   type ScorerModel,
   scorerVersion,
+  weightedRowSumGraph,
 } from './scorer';
 
 export const SESSION_KIND = 'session';
@@ -442,24 +442,22 @@ export function sessionComponent(
     graph(prefix, output) {
       const p = (name: string) => `${prefix}${name}`;
       const weights = decayedWeightsGraph(prefix, gamma);
+      const context = weightedRowSumGraph(prefix, p('input_embeddings'), p('numerator'));
       const scoring = rowScoresGraph(prefix, p('output_embeddings'), p('session'), p('offset'), output);
       return {
         initializers: [
           ...weights.initializers,
+          ...context.initializers,
           ...scoring.initializers,
           floatTensor(p('input_embeddings'), [N, d], model.inputEmbeddings),
           floatTensor(p('output_embeddings'), [N, d], model.outputEmbeddings),
           floatTensor(p('offset'), [N], offset),
           floatTensor(p('tiny'), [], Float32Array.of(TINY)),
           int64Tensor(p('axes_first'), [1], [0]),
-          int64Tensor(p('axes_last'), [1], [-1]),
         ],
         nodes: [
           ...weights.nodes,
-          node('Gather', [p('input_embeddings'), HISTORY_IO.items], [p('context')], [attr.int('axis', 0)]),
-          node('Unsqueeze', [p('w'), p('axes_last')], [p('w_col')]),
-          node('Mul', [p('context'), p('w_col')], [p('weighted')]),
-          node('ReduceSum', [p('weighted'), p('axes_first')], [p('numerator')], [attr.int('keepdims', 0)]),
+          ...context.nodes,
           node('ReduceSum', [p('w'), p('axes_first')], [p('mass')], [attr.int('keepdims', 0)]),
           node('Add', [p('mass'), p('tiny')], [p('denominator')]),
           node('Div', [p('numerator'), p('denominator')], [p('session')]),
