@@ -25,6 +25,7 @@ import {
   type HistoryEvent,
   historyItem,
   itemIndexOf,
+  paramsFrom,
   type ScoreComponent,
   type ScorerModel,
   scorerVersion,
@@ -90,11 +91,7 @@ export function trainBundles(
   histories: readonly (readonly HistoryEntry[])[],
   opts: TrainBundlesOptions = {},
 ): BundlesModel {
-  const params: BundlesParams = { ...DEFAULT_BUNDLES_PARAMS };
-  for (const key of Object.keys(DEFAULT_BUNDLES_PARAMS) as (keyof BundlesParams)[]) {
-    const v = opts[key];
-    if (v !== undefined) params[key] = v;
-  }
+  const params = paramsFrom(DEFAULT_BUNDLES_PARAMS, opts);
   checkParams(params);
   const now = opts.now ?? Date.now();
   const items = itemList(histories, opts.items);

@@ -25,6 +25,7 @@ import {
   decayedWeightsGraph,
   type HistoryEntry,
   historyItem,
+  paramsFrom,
   rowScoresGraph,
   type ScoreComponent,
   type ScorerModel,
@@ -100,11 +101,7 @@ export interface TrainContentOptions extends Partial<ContentParams> {
 
 /** Trains on the catalogue and the histories (oldest first; the histories only give popularity). */
 export function trainContent(histories: readonly (readonly HistoryEntry[])[], opts: TrainContentOptions): ContentModel {
-  const params: ContentParams = { ...DEFAULT_CONTENT_PARAMS };
-  for (const key of Object.keys(DEFAULT_CONTENT_PARAMS) as (keyof ContentParams)[]) {
-    const v = opts[key];
-    if (v !== undefined) params[key] = v;
-  }
+  const params = paramsFrom(DEFAULT_CONTENT_PARAMS, opts);
   checkParams(params);
   const now = opts.now ?? Date.now();
   const catalog = uniqueCatalog(opts.catalog);

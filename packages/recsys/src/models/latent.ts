@@ -28,6 +28,7 @@ import {
   HISTORY_IO,
   type HistoryEntry,
   historyItem,
+  paramsFrom,
   type ScoreComponent,
   type ScorerModel,
   scorerVersion,
@@ -98,11 +99,7 @@ export interface TrainAlsOptions extends Partial<AlsParams> {
 
 /** Trains on the histories (oldest first) as given (the caller holds out targets). */
 export function trainAls(histories: readonly (readonly HistoryEntry[])[], opts: TrainAlsOptions = {}): AlsModel {
-  const params: AlsParams = { ...DEFAULT_ALS_PARAMS };
-  for (const key of Object.keys(DEFAULT_ALS_PARAMS) as (keyof AlsParams)[]) {
-    const v = opts[key];
-    if (v !== undefined) params[key] = v;
-  }
+  const params = paramsFrom(DEFAULT_ALS_PARAMS, opts);
   checkParams(params);
   const now = opts.now ?? Date.now();
   const items = catalogue(histories, opts.items);

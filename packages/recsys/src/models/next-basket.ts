@@ -30,7 +30,7 @@ import type { ModelCard } from '../card';
 import { attr, buildModel, floatTensor, node, type TensorSpec } from '../onnx/builder';
 import type { RankedItem } from '../types';
 import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
-import { excludeMaskOf, type HistoryEntry, historyItem } from './scorer';
+import { excludeMaskOf, type HistoryEntry, historyItem, paramsFrom } from './scorer';
 
 export const NEXT_BASKET_KIND = 'next-basket-tifu';
 
@@ -418,11 +418,7 @@ function itemUniverse(entries: readonly [string, History][], items?: readonly st
 }
 
 export function trainNextBasket(histories: Histories, opts: TrainNextBasketOptions = {}): NextBasketModel {
-  const params: NextBasketParams = { ...DEFAULT_NEXT_BASKET_PARAMS };
-  for (const key of Object.keys(DEFAULT_NEXT_BASKET_PARAMS) as (keyof NextBasketParams)[]) {
-    const v = opts[key];
-    if (v !== undefined) params[key] = v;
-  }
+  const params = paramsFrom(DEFAULT_NEXT_BASKET_PARAMS, opts);
   checkParams(params);
   const now = opts.now ?? Date.now();
   const entries = entriesOf(histories);

@@ -120,6 +120,19 @@ export interface ScorerModel {
   component: ScoreComponent;
 }
 
+/**
+ * A model's parameters: `defaults` overridden by the options that name a parameter and are set. Other options
+ * (items, now, version, …) are ignored; the caller validates the result.
+ */
+export function paramsFrom<P extends { [K in keyof P]: number }>(defaults: P, opts: Partial<P>): P {
+  const params = { ...defaults };
+  for (const key of Object.keys(defaults) as (keyof P)[]) {
+    const v = opts[key];
+    if (v !== undefined) params[key] = v;
+  }
+  return params;
+}
+
 export function scorerVersion(kind: string, now: number): string {
   return `${kind}-${new Date(now).toISOString().replace(/[-:]|\.\d+/g, '')}`;
 }

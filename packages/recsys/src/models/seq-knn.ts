@@ -16,6 +16,7 @@ import { neighborTableComponent } from './neighbors';
 import {
   type HistoryEntry,
   historyItem,
+  paramsFrom,
   rankScorer,
   type ScoreComponent,
   type ScorerModel,
@@ -85,11 +86,7 @@ export function trainSeqKnn(
   opts: TrainSeqKnnOptions = {},
 ): SeqKnnModel {
   const sequences = histories.map((h) => h.map(historyItem));
-  const params: SeqKnnParams = { ...DEFAULT_SEQ_KNN_PARAMS };
-  for (const key of Object.keys(DEFAULT_SEQ_KNN_PARAMS) as (keyof SeqKnnParams)[]) {
-    const v = opts[key];
-    if (v !== undefined) params[key] = v;
-  }
+  const params = paramsFrom(DEFAULT_SEQ_KNN_PARAMS, opts);
   checkParams(params);
   const now = opts.now ?? Date.now();
 

@@ -36,6 +36,7 @@ import {
   encodeHistory,
   type HistoryEntry,
   historyItem,
+  paramsFrom,
   rowScoresGraph,
   type ScoreComponent,
   type ScorerModel,
@@ -115,11 +116,7 @@ export function trainSession(
   histories: readonly (readonly HistoryEntry[])[],
   opts: TrainSessionOptions = {},
 ): SessionModel {
-  const params: SessionParams = { ...DEFAULT_SESSION_PARAMS };
-  for (const key of Object.keys(DEFAULT_SESSION_PARAMS) as (keyof SessionParams)[]) {
-    const v = opts[key];
-    if (v !== undefined) params[key] = v;
-  }
+  const params = paramsFrom(DEFAULT_SESSION_PARAMS, opts);
   checkParams(params);
   const now = opts.now ?? Date.now();
   const items = catalogue(histories, opts.items);
