@@ -30,7 +30,7 @@ import type { ModelCard } from '../card';
 import { attr, buildModel, floatTensor, node, type TensorSpec } from '../onnx/builder';
 import type { RankedItem } from '../types';
 import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
-import { excludeMaskOf, type HistoryEntry, historyItem, paramsFrom } from './scorer';
+import { excludeMaskOf, type HistoryEntry, historyItem, paramsFrom, scorerCard } from './scorer';
 
 export const NEXT_BASKET_KIND = 'next-basket-tifu';
 
@@ -842,25 +842,10 @@ export function nextBasketCard(
   files: Record<string, string>,
   metrics?: Record<string, number>,
 ): ModelCard {
-  return {
-    kind: model.kind,
-    version: model.version,
-    trainedAt: new Date(model.trainedAt).toISOString(),
-    data: {
-      events: model.stats.events,
-      skipped: model.stats.skipped,
-      users: model.stats.users,
-      zones: 0,
-      items: model.items.length,
-    },
-    params: { ...model.params },
+  return scorerCard({ ...model, params: { ...model.params } }, sha256, metrics, {
     signature: nextBasketSignature(model.items.length),
-    zones: [],
-    items: [...model.items],
-    sha256,
     files,
-    ...(metrics ? { metrics } : {}),
-  };
+  });
 }
 
 /** The parameters a card records, checked. */

@@ -184,7 +184,13 @@ export function exportScorer(model: ScorerModel): Uint8Array {
   });
 }
 
-export function scorerCard(model: ScorerModel, sha256: string, metrics?: Record<string, number>): ModelCard {
+export function scorerCard(
+  model: Pick<ScorerModel, 'kind' | 'version' | 'trainedAt' | 'params' | 'stats' | 'items'>,
+  sha256: string,
+  metrics?: Record<string, number>,
+  /** For models whose graph takes more than the history (next-basket): their signature and extra files. */
+  extra: { signature?: ModelCard['signature']; files?: Record<string, string> } = {},
+): ModelCard {
   return {
     kind: model.kind,
     version: model.version,
@@ -197,10 +203,11 @@ export function scorerCard(model: ScorerModel, sha256: string, metrics?: Record<
       items: model.items.length,
     },
     params: { ...model.params },
-    signature: historySignature(model.items.length),
+    signature: extra.signature ?? historySignature(model.items.length),
     zones: [],
     items: [...model.items],
     sha256,
+    ...(extra.files && { files: extra.files }),
     ...(metrics ? { metrics } : {}),
   };
 }
