@@ -27,9 +27,9 @@
  */
 
 import type { ModelCard } from '../card';
-import { attr, buildModel, floatTensor, node, type TensorSpec } from '../onnx/builder';
+import { buildModel, floatTensor, node, type TensorSpec } from '../onnx/builder';
 import type { RankedItem } from '../types';
-import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
+import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature, rankingTail } from './ranking';
 import { excludeMaskOf, type HistoryEntry, historyItem, paramsFrom, scorerCard } from './scorer';
 
 export const NEXT_BASKET_KIND = 'next-basket-tifu';
@@ -738,6 +738,7 @@ export function exportNextBasketOnnx(model: NextBasketModel): Uint8Array {
   const N = model.items.length;
   const io = NEXT_BASKET_IO;
   const sig = nextBasketSignature(N);
+  const tail = rankingTail('raw_scores');
   return buildModel({
     name: NEXT_BASKET_KIND,
     doc: `TIFU-KNN next basket ${model.version}: α·user + (1−α)·neighbors + ε·popularity − 1e9·exclude, then TopK.`,
@@ -747,16 +748,14 @@ export function exportNextBasketOnnx(model: NextBasketModel): Uint8Array {
       floatTensor('alpha', [], Float32Array.of(model.params.alpha)),
       floatTensor('one_minus_alpha', [], Float32Array.of(1 - model.params.alpha)),
       floatTensor('popularity_term', [1, N], popularityTerm(model)),
-      floatTensor('exclude_penalty', [], Float32Array.of(EXCLUDE_PENALTY)),
+      ...tail.initializers,
     ],
     nodes: [
       node('Mul', [io.userVector, 'alpha'], ['personal']),
       node('Mul', [io.neighborVector, 'one_minus_alpha'], ['neighbours']),
       node('Add', ['personal', 'neighbours'], ['blend']),
       node('Add', ['blend', 'popularity_term'], ['raw_scores']),
-      node('Mul', [io.excludeMask, 'exclude_penalty'], ['penalty']),
-      node('Add', ['raw_scores', 'penalty'], ['masked_scores']),
-      node('TopK', ['masked_scores', io.k], [io.scores, io.indices], [attr.int('axis', -1), attr.int('largest', 1)]),
+      ...tail.nodes,
     ],
     metadata: {
       'aisle.kind': model.kind,

@@ -1,4 +1,5 @@
-import type { TensorSpec } from '../onnx/builder';
+import { attr, floatTensor, node, type TensorSpec } from '../onnx/builder';
+import type { onnx } from '../onnx/proto';
 
 /**
  * What every model graph of this package shares: after its own state inputs it takes an
@@ -44,4 +45,24 @@ export function rankedOutputs(scores: unknown, indices: unknown): { index: numbe
   for (let j = 0; j < scores.length; j++)
     if (scores[j]! >= EXCLUDED_BELOW) result.push({ index: Number(indices[j]), score: scores[j]! });
   return result;
+}
+
+/**
+ * The end of every ranking graph: raw scores [1,N] ─Add(exclude_mask × -1e9)─TopK(k)─▶ `scores`, `indices`.
+ * Its own names start with `tail_`.
+ */
+export function rankingTail(rawScores: string): { initializers: onnx.ITensorProto[]; nodes: onnx.INodeProto[] } {
+  return {
+    initializers: [floatTensor('tail_exclude_penalty', [], Float32Array.of(EXCLUDE_PENALTY))],
+    nodes: [
+      node('Mul', [RANKING_IO.excludeMask, 'tail_exclude_penalty'], ['tail_penalty']),
+      node('Add', [rawScores, 'tail_penalty'], ['tail_masked']),
+      node(
+        'TopK',
+        ['tail_masked', RANKING_IO.k],
+        [RANKING_IO.scores, RANKING_IO.indices],
+        [attr.int('axis', -1), attr.int('largest', 1)],
+      ),
+    ],
+  };
 }

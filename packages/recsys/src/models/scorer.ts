@@ -14,7 +14,7 @@ import type { ModelCard } from '../card';
 import { attr, buildModel, floatTensor, int64Tensor, node, type TensorSpec } from '../onnx/builder';
 import type { onnx } from '../onnx/proto';
 import type { RankedItem } from '../types';
-import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
+import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature, rankingTail } from './ranking';
 
 /** One interaction in a shopper's history. A bare string is `{ item, weight: 1 }` with its position as age. */
 export interface HistoryEvent {
@@ -154,28 +154,14 @@ export function exportScorer(model: ScorerModel): Uint8Array {
   if (model.component.size !== N) throw new Error(`component scores ${model.component.size} items, model has ${N}`);
   const signature = historySignature(N);
   const body = model.component.graph('m_', 'raw_scores');
+  const tail = rankingTail('tail_scores_row');
   return buildModel({
     name: model.kind,
     doc: `${model.kind} ${model.version}: scores from the shopper's history, exclusions removed, then TopK.`,
     inputs: signature.inputs,
     outputs: signature.outputs,
-    initializers: [
-      ...body.initializers,
-      int64Tensor('tail_axes_first', [1], [0]),
-      floatTensor('tail_exclude_penalty', [], Float32Array.of(EXCLUDE_PENALTY)),
-    ],
-    nodes: [
-      ...body.nodes,
-      node('Unsqueeze', ['raw_scores', 'tail_axes_first'], ['tail_scores_row']),
-      node('Mul', [HISTORY_IO.excludeMask, 'tail_exclude_penalty'], ['tail_penalty']),
-      node('Add', ['tail_scores_row', 'tail_penalty'], ['tail_masked']),
-      node(
-        'TopK',
-        ['tail_masked', HISTORY_IO.k],
-        [HISTORY_IO.scores, HISTORY_IO.indices],
-        [attr.int('axis', -1), attr.int('largest', 1)],
-      ),
-    ],
+    initializers: [...body.initializers, int64Tensor('tail_axes_first', [1], [0]), ...tail.initializers],
+    nodes: [...body.nodes, node('Unsqueeze', ['raw_scores', 'tail_axes_first'], ['tail_scores_row']), ...tail.nodes],
     metadata: {
       'aisle.kind': model.kind,
       'aisle.version': model.version,

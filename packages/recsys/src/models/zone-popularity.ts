@@ -7,9 +7,9 @@
  * graph inputs for both, so reference and serving cannot drift apart on input handling.
  */
 import type { ModelCard } from '../card';
-import { attr, buildModel, floatTensor, node, type TensorSpec } from '../onnx/builder';
+import { buildModel, floatTensor, node, type TensorSpec } from '../onnx/builder';
 import type { RankedItem, ShopperState } from '../types';
-import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature } from './ranking';
+import { EXCLUDE_PENALTY, EXCLUDED_BELOW, effectiveK, RANKING_IO, rankingSignature, rankingTail } from './ranking';
 
 export const ZONE_POPULARITY_KIND = 'zone-popularity';
 
@@ -215,21 +215,14 @@ export function exportOnnx(model: ZonePopularityModel): Uint8Array {
   if (model.weights.length !== Z * N) throw new Error(`weights has ${model.weights.length} values, expected ${Z * N}`);
   const io = ZONE_POPULARITY_IO;
   const signature = zonePopularitySignature(Z, N);
+  const _tail = rankingTail('raw_scores');
   return buildModel({
     name: ZONE_POPULARITY_KIND,
     doc: `Zone popularity ${model.version}: scores = zone_weights · W - 1e9 · exclude_mask, then TopK.`,
     inputs: signature.inputs,
     outputs: signature.outputs,
-    initializers: [
-      floatTensor('W', [Z, N], model.weights),
-      floatTensor('exclude_penalty', [], Float32Array.of(EXCLUDE_PENALTY)),
-    ],
-    nodes: [
-      node('MatMul', [io.zoneWeights, 'W'], ['raw_scores']),
-      node('Mul', [io.excludeMask, 'exclude_penalty'], ['penalty']),
-      node('Add', ['raw_scores', 'penalty'], ['masked_scores']),
-      node('TopK', ['masked_scores', io.k], [io.scores, io.indices], [attr.int('axis', -1), attr.int('largest', 1)]),
-    ],
+    initializers: [floatTensor('W', [Z, N], model.weights), ...rankingTail('raw_scores').initializers],
+    nodes: [node('MatMul', [io.zoneWeights, 'W'], ['raw_scores']), ...rankingTail('raw_scores').nodes],
     metadata: {
       'aisle.kind': model.kind,
       'aisle.version': model.version,
