@@ -98,4 +98,50 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX sessions_device ON sessions (device_id, started_at);
   `,
+  // 3: decisioning — cached customer profiles, this store's stock and promotions, the decision log, models
+  `
+  CREATE TABLE profiles (
+    customer_id TEXT PRIMARY KEY,
+    profile TEXT NOT NULL,             -- CustomerProfile JSON as served by the cloud
+    updated_at INTEGER NOT NULL,       -- the profile's own updatedAt
+    last_used INTEGER NOT NULL         -- LRU clock: evicted oldest first, unless pinned
+  );
+  CREATE INDEX profiles_lru ON profiles (last_used);
+  CREATE TABLE profile_devices (
+    device_id TEXT PRIMARY KEY,        -- a shopper app's pseudonymous id
+    customer_id TEXT NOT NULL REFERENCES profiles (customer_id) ON DELETE CASCADE
+  );
+  CREATE INDEX profile_devices_customer ON profile_devices (customer_id);
+  CREATE TABLE sync_cursors (
+    name TEXT PRIMARY KEY,
+    cursor INTEGER NOT NULL
+  );
+  CREATE TABLE assortment (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    assortment TEXT NOT NULL           -- StoreAssortment JSON: stock and promotions
+  );
+  CREATE TABLE decisions (
+    id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL,
+    zone_id TEXT NOT NULL,
+    screen_kind TEXT,
+    trigger TEXT NOT NULL,
+    shopper_ref TEXT,                  -- the shopper's pseudonym, never a customer id
+    personalized INTEGER NOT NULL,
+    model_version TEXT NOT NULL,
+    arm TEXT NOT NULL,                 -- the bandit's choice
+    propensity REAL NOT NULL,          -- probability the policy had of choosing that arm
+    context TEXT NOT NULL,             -- the context features, JSON
+    items TEXT NOT NULL,               -- shown items with score, reason and propensity, JSON
+    reward REAL                        -- set when the shopper acted on it
+  );
+  CREATE INDEX decisions_at ON decisions (at);
+  CREATE INDEX decisions_shopper ON decisions (shopper_ref, at);
+  CREATE TABLE model_versions (
+    version TEXT PRIMARY KEY,
+    state TEXT NOT NULL,               -- staged | live | canary | shadow | retired | rejected
+    reason TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

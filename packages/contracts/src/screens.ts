@@ -21,7 +21,19 @@ export const HelloResult = z.discriminatedUnion('ok', [
 ]);
 export type HelloResult = z.infer<typeof HelloResult>;
 
-export const ReasonCode = z.enum(['popular_in_zone', 'popular_on_your_path']);
+/** Why an item is shown; every code has a sentence in both languages (`reason.text`). */
+export const ReasonCode = z.enum([
+  'popular_in_zone',
+  'popular_on_your_path',
+  'because_you_touched',
+  'because_you_bought',
+  'similar_item',
+  'other_size',
+  'completes_your_look',
+  'in_your_online_cart',
+  'matches_your_taste',
+  'on_promotion',
+]);
 export type ReasonCode = z.infer<typeof ReasonCode>;
 
 export const RecommendedItem = z
@@ -34,13 +46,39 @@ export const RecommendedItem = z
     currency: Currency,
     score: z.number().finite(),
     reason: z.object({ code: ReasonCode, text: LocalizedText }).strict(),
+    /** Where the item is in this store, when known. */
+    aisle: z.string().optional(),
+    /** Units on hand in this store, when known. */
+    inStock: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type RecommendedItem = z.infer<typeof RecommendedItem>;
 
+/**
+ * What made the gateway decide: a screen's zone changed (`zone`), or an event about one shopper — a product put
+ * back after a long touch, a size not in stock at the mirror, an online-cart item in stock here, the cart emptied,
+ * lingering at a shelf.
+ */
+export const DecisionTrigger = z.enum([
+  'zone',
+  'put_back',
+  'size_unavailable',
+  'online_cart_in_stock',
+  'cart_emptied',
+  'lingering',
+]);
+export type DecisionTrigger = z.infer<typeof DecisionTrigger>;
+
 /** What a kiosk or mirror shows for the shopper in front of it (or for the zone when nobody is). */
 export const RecommendationsPush = z
   .object({
+    /** Logged with the model version and propensities; screens send it back with feedback. */
+    decisionId: z.string().min(1).max(64),
+    trigger: DecisionTrigger,
+    /** False when the ranking ignored the shopper (personalization off, or nobody there). */
+    personalized: z.boolean(),
+    /** One sentence about the whole list when a trigger produced it ("Not in size M here; these are"). */
+    headline: LocalizedText.optional(),
     zoneId: ZoneId,
     /** Short pseudonymous reference of the shopper the cards are for; null when no shopper is present. */
     shopper: z
@@ -69,6 +107,18 @@ export const StoreOverview = z
   .strict();
 export type StoreOverview = z.infer<typeof StoreOverview>;
 
+/** A mirror asks for another size of the garment the shopper holds. */
+export const SizeRequest = z
+  .object({ itemId: ItemId, size: z.string().min(1).max(16) })
+  .strict();
+export type SizeRequest = z.infer<typeof SizeRequest>;
+
+export const SizeRequestResult = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), inStock: z.boolean(), variantId: ItemId.optional() }).strict(),
+  z.object({ ok: z.literal(false), message: z.string() }).strict(),
+]);
+export type SizeRequestResult = z.infer<typeof SizeRequestResult>;
+
 /** socket.io events the gateway sends to screens. */
 export interface ScreenServerToClient {
   recommendations: (msg: RecommendationsPush) => void;
@@ -79,9 +129,10 @@ export interface ScreenServerToClient {
 /** socket.io events screens send to the gateway; every payload is parsed with its schema on arrival. */
 export interface ScreenClientToServer {
   hello: (msg: ScreenHello, ack: (result: HelloResult) => void) => void;
+  sizeRequest: (msg: SizeRequest, ack: (result: SizeRequestResult) => void) => void;
 }
 
 export const screenEventSchemas = {
-  clientToServer: { hello: ScreenHello },
+  clientToServer: { hello: ScreenHello, sizeRequest: SizeRequest },
   serverToClient: { recommendations: RecommendationsPush, zoneContext: ZoneContext, storeOverview: StoreOverview },
 } as const;

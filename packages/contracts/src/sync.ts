@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CustomerId, StoreId, Timestamp } from './common';
+import { CustomerId, ItemId, ShopperDeviceId, StoreId, Timestamp } from './common';
 import { PosPurchase } from './devices';
 
 /** Store → cloud: purchases made at a store, pushed in batches; `eventId` makes each idempotent. */
@@ -11,17 +11,70 @@ export const PurchaseBatchResult = z
   .strict();
 export type PurchaseBatchResult = z.infer<typeof PurchaseBatchResult>;
 
+export const ProfilePurchase = z
+  .object({ itemId: ItemId, at: Timestamp, channel: z.enum(['online', 'store']) })
+  .strict();
+export type ProfilePurchase = z.infer<typeof ProfilePurchase>;
+
+export const CartLine = z
+  .object({ itemId: ItemId, quantity: z.number().int().positive().max(999), addedAt: Timestamp })
+  .strict();
+export type CartLine = z.infer<typeof CartLine>;
+
+/** What a customer agreed to. Absent means no. */
+export const ConsentFlags = z.object({ personalization: z.boolean(), location: z.boolean() }).strict();
+export type ConsentFlags = z.infer<typeof ConsentFlags>;
+
 /** Cloud → store: what the store may know about one customer. */
 export const CustomerProfile = z
   .object({
     customerId: CustomerId,
     segment: z.string().max(32).optional(),
-    consent: z.object({ personalization: z.boolean(), location: z.boolean() }).strict(),
+    consent: ConsentFlags,
     favouriteCategories: z.array(z.string()).max(20),
+    /** Taste vector: the customer's affinity to each category, 0..1, learned from their history. */
+    tastes: z.record(z.string(), z.number().min(0).max(1)).default({}),
+    /** Categories the customer asked never to be shown. */
+    excludedCategories: z.array(z.string()).max(50).default([]),
+    /** Most recent purchases online and in every store, newest last. */
+    recentPurchases: z.array(ProfilePurchase).max(200).default([]),
+    /** The customer's open online cart. */
+    onlineCart: z.array(CartLine).max(100).default([]),
+    /** Pseudonymous ids the shopper app advertises on this customer's phones: a sighting of one identifies them. */
+    appDevices: z.array(ShopperDeviceId).max(10).default([]),
     updatedAt: Timestamp,
   })
   .strict();
 export type CustomerProfile = z.infer<typeof CustomerProfile>;
+export type CustomerProfileInput = z.input<typeof CustomerProfile>;
+
+/** Cloud → store: the profiles a store caches, changed since a cursor. */
+export const ProfilePage = z
+  .object({ profiles: z.array(CustomerProfile), cursor: z.number().int().nonnegative(), more: z.boolean() })
+  .strict();
+export type ProfilePage = z.infer<typeof ProfilePage>;
+
+/** A model version published in the cloud registry for a store, with how it should be rolled out. */
+export const ModelRelease = z
+  .object({
+    version: z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
+    kind: z.string().min(1).max(64),
+    /** Every file of the model folder (model.json, model.onnx, ...) and its sha256. */
+    files: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), z.string().regex(/^[0-9a-f]{64}$/)),
+    /**
+     * full: every request; canary: `percent` of shoppers by a stable hash; shadow: scored beside the live
+     * model on `percent` of requests and logged, never shown.
+     */
+    rollout: z
+      .object({ mode: z.enum(['full', 'canary', 'shadow']), percent: z.number().min(0).max(100) })
+      .strict(),
+    createdAt: Timestamp,
+  })
+  .strict();
+export type ModelRelease = z.infer<typeof ModelRelease>;
+
+export const ModelReleases = z.object({ releases: z.array(ModelRelease) }).strict();
+export type ModelReleases = z.infer<typeof ModelReleases>;
 
 /** Every HTTP error body. */
 export const ApiError = z
