@@ -1,16 +1,39 @@
-import { schemaExamples } from '@aisle/contracts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CustomerProfile, ProfilePage, type StoreAssortment, schemaExamples } from '@aisle/contracts';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Cloud, createCloud } from './app';
+import { type Cloud, type CloudOptions, createCloud } from './app';
 
 const purchase = schemaExamples.PosPurchase.example;
-const seed = { catalog: schemaExamples.Catalog.example, customers: [schemaExamples.CustomerProfile.example] };
+const customer = CustomerProfile.parse(schemaExamples.CustomerProfile.example);
+const seed = { catalog: schemaExamples.Catalog.example, customers: [customer] };
+const assortment: StoreAssortment = {
+  storeId: 'seoul-01',
+  stock: [{ itemId: 'sku-000001', onHand: 4, aisle: 'A1' }],
+  promotions: [
+    {
+      id: 'promo-1',
+      label: { en: 'Spring', ko: '봄' },
+      itemIds: [],
+      category: 'skincare',
+      boost: 0.2,
+      startsAt: 0,
+      endsAt: 2_000_000_000_000,
+    },
+  ],
+  updatedAt: 1_764_400_000_000,
+};
 let cloud: Cloud;
 
-function start() {
-  cloud = createCloud({ databasePath: ':memory:', logger: pino({ level: 'silent' }), seed });
+function start(extra: Partial<CloudOptions> = {}) {
+  cloud = createCloud({ databasePath: ':memory:', logger: pino({ level: 'silent' }), seed, ...extra });
   return cloud.app;
 }
+
+const profiles = (n: number, from = 1) =>
+  Array.from({ length: n }, (_, i) => ({ ...customer, customerId: `cus-${String(from + i).padStart(4, '0')}` }));
 
 afterEach(async () => {
   await cloud?.app.close();
@@ -71,5 +94,103 @@ describe('cloud-sync', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('store_mismatch');
+  });
+
+  it('pages profiles changed after a cursor, oldest change first, and says when there are more', async () => {
+    const app = start({ seed: { ...seed, customers: profiles(5) } });
+    const page = async (url: string) => ProfilePage.parse((await app.inject({ method: 'GET', url })).json());
+    const first = await page('/v1/stores/seoul-01/profiles?limit=2');
+    expect(first.profiles.map((p) => p.customerId)).toEqual(['cus-0001', 'cus-0002']);
+    expect(first.more).toBe(true);
+    const second = await page(`/v1/stores/seoul-01/profiles?cursor=${first.cursor}&limit=2`);
+    expect(second.profiles.map((p) => p.customerId)).toEqual(['cus-0003', 'cus-0004']);
+    const last = await page(`/v1/stores/seoul-01/profiles?cursor=${second.cursor}&limit=2`);
+    expect(last).toMatchObject({ profiles: [{ customerId: 'cus-0005' }], more: false });
+    const idle = await page(`/v1/stores/seoul-01/profiles?cursor=${last.cursor}`);
+    expect(idle).toEqual({ profiles: [], cursor: last.cursor, more: false });
+    // every customer is in scope for every store (for now)
+    expect((await page('/v1/stores/busan-02/profiles')).profiles).toHaveLength(5);
+  });
+
+  it('puts a changed profile after the cursor again, so stores see the new online cart', async () => {
+    const app = start({ seed: { ...seed, customers: profiles(3) } });
+    const before = (await app.inject({ method: 'GET', url: '/v1/stores/seoul-01/profiles' })).json();
+    const changed = { ...profiles(1, 2)[0]!, onlineCart: [{ itemId: 'sku-000001', quantity: 1, addedAt: 5 }] };
+    const put = await app.inject({ method: 'PUT', url: '/v1/customers/cus-0002', payload: changed });
+    expect(put.statusCode).toBe(200);
+    const after = ProfilePage.parse(
+      (await app.inject({ method: 'GET', url: `/v1/stores/seoul-01/profiles?cursor=${before.cursor}` })).json(),
+    );
+    expect(after.profiles).toEqual([CustomerProfile.parse(changed)]);
+    expect(after.cursor).toBeGreaterThan(before.cursor);
+    const fresh = await app.inject({ method: 'GET', url: '/v1/customers/cus-0002' });
+    expect(fresh.json().onlineCart).toHaveLength(1);
+    const created = await app.inject({ method: 'PUT', url: '/v1/customers/cus-0009', payload: profiles(1, 9)[0] });
+    expect(created.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/v1/customers/cus-0009' })).statusCode).toBe(200);
+  });
+
+  it('refuses a bad profile feed query, a bad profile and a profile put under another customer', async () => {
+    const app = start();
+    for (const query of ['cursor=-1', 'cursor=abc', 'limit=0', 'limit=2001', 'limit=1.5']) {
+      const res = await app.inject({ method: 'GET', url: `/v1/stores/seoul-01/profiles?${query}` });
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error.code).toBe('invalid_query');
+    }
+    const badStore = await app.inject({ method: 'GET', url: '/v1/stores/a%2Fb/profiles' });
+    expect(badStore.json().error.code).toBe('invalid_id');
+    const badBody = await app.inject({
+      method: 'PUT',
+      url: '/v1/customers/cus-0001',
+      payload: { ...customer, onlineCart: [{ itemId: 'sku-000001', quantity: 0, addedAt: 1 }] },
+    });
+    expect(badBody.statusCode).toBe(400);
+    expect(badBody.json().error.issues.join()).toMatch(/onlineCart\.0\.quantity/);
+    const mismatch = await app.inject({ method: 'PUT', url: '/v1/customers/cus-0002', payload: customer });
+    expect(mismatch.statusCode).toBe(400);
+    expect(mismatch.json().error.code).toBe('customer_mismatch');
+    const badId = await app.inject({ method: 'PUT', url: '/v1/customers/a%20b', payload: customer });
+    expect(badId.json().error.code).toBe('invalid_id');
+    expect(cloud.store.customer('cus-0002')).toBeUndefined();
+  });
+
+  it('serves a store its assortment from the seed or the last put, and 404 before there is one', async () => {
+    const app = start({ seed: { ...seed, assortments: [assortment] } });
+    const seeded = await app.inject({ method: 'GET', url: '/v1/stores/seoul-01/assortment' });
+    expect(seeded.json()).toEqual(assortment);
+    const none = await app.inject({ method: 'GET', url: '/v1/stores/busan-02/assortment' });
+    expect(none.statusCode).toBe(404);
+    expect(none.json().error.code).toBe('not_found');
+    const busan = { ...assortment, storeId: 'busan-02', promotions: undefined };
+    const put = await app.inject({ method: 'PUT', url: '/v1/stores/busan-02/assortment', payload: busan });
+    expect(put.statusCode).toBe(200);
+    const got = await app.inject({ method: 'GET', url: '/v1/stores/busan-02/assortment' });
+    expect(got.json()).toEqual({ ...assortment, storeId: 'busan-02', promotions: [] });
+  });
+
+  it('refuses a bad assortment and one put under another store', async () => {
+    const app = start();
+    const bad = { ...assortment, stock: [{ itemId: 'sku-000001', onHand: -1 }] };
+    const res = await app.inject({ method: 'PUT', url: '/v1/stores/seoul-01/assortment', payload: bad });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.issues.join()).toMatch(/stock\.0\.onHand/);
+    const other = await app.inject({ method: 'PUT', url: '/v1/stores/busan-02/assortment', payload: assortment });
+    expect(other.json().error.code).toBe('store_mismatch');
+    const badId = await app.inject({ method: 'GET', url: '/v1/stores/a%2Fb/assortment' });
+    expect(badId.json().error.code).toBe('invalid_id');
+    expect(cloud.store.assortment('seoul-01')).toBeUndefined();
+  });
+
+  it('keeps its data and change counter across a restart on the same file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aisle-cloud-'));
+    const databasePath = join(dir, 'cloud.db');
+    let app = start({ databasePath, seed: { ...seed, customers: profiles(2), assortments: [assortment] } });
+    const cursor = (await app.inject({ method: 'GET', url: '/v1/stores/seoul-01/profiles' })).json().cursor;
+    await app.close();
+    app = start({ databasePath, seed: { ...seed, customers: profiles(9) } }); // not empty: the seed is ignored
+    await app.inject({ method: 'PUT', url: '/v1/customers/cus-0001', payload: profiles(1)[0] });
+    const page = (await app.inject({ method: 'GET', url: `/v1/stores/seoul-01/profiles?cursor=${cursor}` })).json();
+    expect(page.profiles.map((p: { customerId: string }) => p.customerId)).toEqual(['cus-0001']);
+    expect((await app.inject({ method: 'GET', url: '/v1/stores/seoul-01/assortment' })).statusCode).toBe(200);
   });
 });

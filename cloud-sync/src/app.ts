@@ -1,40 +1,60 @@
-import { type ApiError, Catalog, CustomerId, CustomerProfile, PurchaseBatch, StoreId } from '@aisle/contracts';
+import { Catalog, CustomerId, CustomerProfile, PurchaseBatch, StoreAssortment, StoreId } from '@aisle/contracts';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { apiError, HttpError, notFound, parseOr400 } from './http';
+import { registerModelRoutes } from './registry';
 import { CloudStore } from './store';
 
-export const CloudSeed = z.object({ catalog: Catalog, customers: z.array(CustomerProfile).default([]) }).strict();
+export const CloudSeed = z
+  .object({
+    catalog: Catalog,
+    customers: z.array(CustomerProfile).default([]),
+    assortments: z.array(StoreAssortment).default([]),
+  })
+  .strict();
 export type CloudSeed = z.infer<typeof CloudSeed>;
+export type CloudSeedInput = z.input<typeof CloudSeed>;
 
 export interface CloudOptions {
   databasePath: string;
   logger: Logger;
   /** Loaded into an empty database on first start. */
-  seed?: CloudSeed;
+  seed?: CloudSeedInput;
   now?: () => number;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /** Largest model file accepted by `PUT /v1/models/:version/files/:name`, in bytes (200 MB). */
+  modelFileLimit?: number;
 }
 
-function apiError(code: string, message: string, issues?: z.core.$ZodIssue[]): ApiError {
-  return {
-    error: {
-      code,
-      message,
-      ...(issues && { issues: issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) }),
-    },
-  };
-}
+/** `?cursor=N&limit=M` of the profile feed. */
+export const ProfileQuery = z.object({
+  cursor: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
+});
 
-/** The cloud profile service: catalog and profiles for stores, purchases from them. Nothing listens on import. */
+const storeIdOf = (params: unknown) =>
+  parseOr400(StoreId, (params as { storeId: string }).storeId, 'invalid_id', 'bad store id');
+const customerIdOf = (params: unknown) =>
+  parseOr400(CustomerId, (params as { customerId: string }).customerId, 'invalid_id', 'bad customer id');
+
+/**
+ * The cloud profile service: catalog, profiles and assortments for stores, purchases from them, and the model
+ * registry. Nothing listens on import.
+ */
 export function createCloud(opts: CloudOptions) {
   const now = opts.now ?? Date.now;
   const store = new CloudStore(opts.databasePath);
   if (opts.seed && store.isEmpty()) {
-    store.upsertProducts(opts.seed.catalog.items);
-    store.upsertCustomers(opts.seed.customers);
-    opts.logger.info({ items: opts.seed.catalog.items.length }, 'seeded an empty database');
+    const seed = CloudSeed.parse(opts.seed);
+    store.upsertProducts(seed.catalog.items);
+    store.upsertCustomers(seed.customers);
+    store.putAssortments(seed.assortments);
+    opts.logger.info(
+      { items: seed.catalog.items.length, customers: seed.customers.length, assortments: seed.assortments.length },
+      'seeded an empty database',
+    );
   }
   const app = Fastify({
     loggerInstance: opts.logger,
@@ -45,7 +65,8 @@ export function createCloud(opts: CloudOptions) {
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) opts.logger.error({ err }, 'request failed');
-    reply.code(status).send(apiError(err.code ?? 'error', status === 500 ? 'internal error' : err.message));
+    const issues = err instanceof HttpError ? err.issues : undefined;
+    reply.code(status).send(apiError(err.code ?? 'error', status === 500 ? 'internal error' : err.message, issues));
   });
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send(apiError('not_found', `no route ${req.method} ${req.url}`));
@@ -55,30 +76,60 @@ export function createCloud(opts: CloudOptions) {
 
   app.get('/v1/catalog', async () => ({ items: store.catalog() }));
 
-  app.get('/v1/customers/:customerId', async (req, reply) => {
-    const id = CustomerId.safeParse((req.params as { customerId: string }).customerId);
-    if (!id.success) return reply.code(400).send(apiError('invalid_id', 'bad customer id', id.error.issues));
-    const profile = store.customer(id.data);
-    if (!profile) return reply.code(404).send(apiError('not_found', 'no such customer'));
+  app.get('/v1/customers/:customerId', async (req) => {
+    const profile = store.customer(customerIdOf(req.params));
+    if (!profile) throw notFound('no such customer');
     return profile;
   });
 
-  app.post('/v1/stores/:storeId/purchases', async (req, reply) => {
-    const storeId = StoreId.safeParse((req.params as { storeId: string }).storeId);
-    if (!storeId.success) return reply.code(400).send(apiError('invalid_id', 'bad store id', storeId.error.issues));
-    const batch = PurchaseBatch.safeParse(req.body);
-    if (!batch.success)
-      return reply.code(400).send(apiError('invalid_body', 'body does not match PurchaseBatch', batch.error.issues));
-    if (batch.data.storeId !== storeId.data || batch.data.purchases.some((p) => p.storeId !== storeId.data))
-      return reply.code(400).send(apiError('store_mismatch', 'every purchase must belong to the store in the path'));
-    return store.addPurchases(storeId.data, batch.data.purchases, now());
+  /** Creates or replaces a profile (the web shop changes online carts this way); stores see it on their next pull. */
+  app.put('/v1/customers/:customerId', async (req) => {
+    const customerId = customerIdOf(req.params);
+    const profile = parseOr400(CustomerProfile, req.body, 'invalid_body', 'body does not match CustomerProfile');
+    if (profile.customerId !== customerId)
+      throw new HttpError(400, 'customer_mismatch', 'the profile must belong to the customer in the path');
+    store.upsertCustomers([profile]);
+    return profile;
   });
 
-  app.get('/v1/stores/:storeId/purchases/count', async (req, reply) => {
-    const storeId = StoreId.safeParse((req.params as { storeId: string }).storeId);
-    if (!storeId.success) return reply.code(400).send(apiError('invalid_id', 'bad store id', storeId.error.issues));
-    return { count: store.purchaseCount(storeId.data) };
+  /**
+   * The profiles a store caches, changed after `cursor`. For now every customer is in scope for every store;
+   * scoping profiles to the stores a customer uses is a later issue.
+   */
+  app.get('/v1/stores/:storeId/profiles', async (req) => {
+    storeIdOf(req.params);
+    const { cursor, limit } = parseOr400(ProfileQuery, req.query, 'invalid_query', 'bad cursor or limit');
+    return store.profilesSince(cursor, limit);
   });
+
+  app.get('/v1/stores/:storeId/assortment', async (req) => {
+    const assortment = store.assortment(storeIdOf(req.params));
+    if (!assortment) throw notFound('no assortment for this store');
+    return assortment;
+  });
+
+  app.put('/v1/stores/:storeId/assortment', async (req) => {
+    const storeId = storeIdOf(req.params);
+    const assortment = parseOr400(StoreAssortment, req.body, 'invalid_body', 'body does not match StoreAssortment');
+    if (assortment.storeId !== storeId)
+      throw new HttpError(400, 'store_mismatch', 'the assortment must belong to the store in the path');
+    store.putAssortments([assortment]);
+    return assortment;
+  });
+
+  app.post('/v1/stores/:storeId/purchases', async (req) => {
+    const storeId = storeIdOf(req.params);
+    const batch = parseOr400(PurchaseBatch, req.body, 'invalid_body', 'body does not match PurchaseBatch');
+    if (batch.storeId !== storeId || batch.purchases.some((p) => p.storeId !== storeId))
+      throw new HttpError(400, 'store_mismatch', 'every purchase must belong to the store in the path');
+    return store.addPurchases(storeId, batch.purchases, now());
+  });
+
+  app.get('/v1/stores/:storeId/purchases/count', async (req) => ({
+    count: store.purchaseCount(storeIdOf(req.params)),
+  }));
+
+  registerModelRoutes(app, store, { now, fileLimit: opts.modelFileLimit ?? 200 * 1024 * 1024 });
 
   app.addHook('onClose', async () => store.close());
   return { app, store };

@@ -1,2 +1,4 @@
-export { type Cloud, type CloudOptions, CloudSeed, createCloud } from './app';
+export { type Cloud, type CloudOptions, CloudSeed, type CloudSeedInput, createCloud, ProfileQuery } from './app';
+export { CARD_FILE, MODEL_FILE, PublishModelRequest } from './registry';
+export { publishModel, type RegistryTarget } from './registry-client';
 export { CloudStore } from './store';

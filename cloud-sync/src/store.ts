@@ -1,6 +1,14 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CustomerProfile, type PosPurchase, Product } from '@aisle/contracts';
+import {
+  CustomerProfile,
+  type ModelRelease,
+  type PosPurchase,
+  Product,
+  type ProfilePage,
+  StoreAssortment,
+} from '@aisle/contracts';
 import Database from 'better-sqlite3';
 
 /** Numbered migrations; the applied count lives in `user_version`. Append, never edit. */
@@ -18,7 +26,36 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX purchases_store ON purchases (store_id, ts);
   `,
+  // 2: a change counter on customers (stores pull profiles changed after a cursor), store assortments, the model registry
+  `
+  ALTER TABLE customers ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+  UPDATE customers SET change_seq = rowid;
+  CREATE INDEX customers_change ON customers (change_seq);
+  CREATE TABLE assortments (store_id TEXT PRIMARY KEY, assortment TEXT NOT NULL);
+  CREATE TABLE model_files (
+    version TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    uploaded_at INTEGER NOT NULL,
+    PRIMARY KEY (version, name)
+  );
+  CREATE TABLE model_releases (
+    store_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    files TEXT NOT NULL,
+    rollout TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (store_id, version)
+  );
+  CREATE INDEX model_releases_version ON model_releases (version);
+  `,
 ];
+
+/** What putModelFile did: stored (new or replaced), unchanged (same bytes again), or refused (version published). */
+export type PutFileResult = { status: 'stored' | 'unchanged'; sha256: string } | { status: 'published' };
 
 /** cloud-sync's storage (SQLite; PostgreSQL joins behind the same methods later). */
 export class CloudStore {
@@ -52,11 +89,29 @@ export class CloudStore {
     return rows.map((r) => Product.parse(JSON.parse(r)));
   }
 
+  /** Inserts or replaces profiles; each one gets the next value of the change counter, in order. */
   upsertCustomers(profiles: readonly CustomerProfile[]): void {
-    const stmt = this.db.prepare('INSERT OR REPLACE INTO customers (customer_id, profile) VALUES (?, ?)');
+    const stmt = this.db.prepare(
+      `INSERT INTO customers (customer_id, profile, change_seq)
+       VALUES (?, ?, (SELECT coalesce(max(change_seq), 0) + 1 FROM customers))
+       ON CONFLICT (customer_id) DO UPDATE SET profile = excluded.profile, change_seq = excluded.change_seq`,
+    );
     this.db.transaction(() => {
       for (const c of profiles) stmt.run(c.customerId, JSON.stringify(c));
     })();
+  }
+
+  /** Profiles changed after `cursor`, oldest change first, at most `limit`; `cursor` of the page is its last change. */
+  profilesSince(cursor: number, limit: number): ProfilePage {
+    const rows = this.db
+      .prepare('SELECT profile, change_seq AS seq FROM customers WHERE change_seq > ? ORDER BY change_seq LIMIT ?')
+      .all(cursor, limit + 1) as { profile: string; seq: number }[];
+    const page = rows.slice(0, limit);
+    return {
+      profiles: page.map((r) => CustomerProfile.parse(JSON.parse(r.profile))),
+      cursor: page.at(-1)?.seq ?? cursor,
+      more: rows.length > limit,
+    };
   }
 
   customer(customerId: string): CustomerProfile | undefined {
@@ -80,6 +135,84 @@ export class CloudStore {
 
   purchaseCount(storeId: string): number {
     return this.db.prepare('SELECT count(*) FROM purchases WHERE store_id = ?').pluck().get(storeId) as number;
+  }
+
+  assortment(storeId: string): StoreAssortment | undefined {
+    const row = this.db.prepare('SELECT assortment FROM assortments WHERE store_id = ?').pluck().get(storeId);
+    return row === undefined ? undefined : StoreAssortment.parse(JSON.parse(row as string));
+  }
+
+  putAssortments(assortments: readonly StoreAssortment[]): void {
+    const stmt = this.db.prepare('INSERT OR REPLACE INTO assortments (store_id, assortment) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const a of assortments) stmt.run(a.storeId, JSON.stringify(a));
+    })();
+  }
+
+  /**
+   * Stores one file of a model version. Files of a version some store has been given are immutable: the same
+   * bytes again are a no-op, different bytes are refused.
+   */
+  putModelFile(version: string, name: string, bytes: Uint8Array, at: number): PutFileResult {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return this.db.transaction((): PutFileResult => {
+      const existing = this.modelFileSha(version, name);
+      if (existing === sha256) return { status: 'unchanged', sha256 };
+      if (this.db.prepare('SELECT 1 FROM model_releases WHERE version = ? LIMIT 1').get(version))
+        return { status: 'published' };
+      this.db
+        .prepare(
+          'INSERT OR REPLACE INTO model_files (version, name, sha256, bytes, uploaded_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(version, name, sha256, bytes, at);
+      return { status: 'stored', sha256 };
+    })();
+  }
+
+  modelFileSha(version: string, name: string): string | undefined {
+    return this.db
+      .prepare('SELECT sha256 FROM model_files WHERE version = ? AND name = ?')
+      .pluck()
+      .get(version, name) as string | undefined;
+  }
+
+  modelFile(version: string, name: string): { bytes: Buffer; sha256: string } | undefined {
+    return this.db.prepare('SELECT bytes, sha256 FROM model_files WHERE version = ? AND name = ?').get(version, name) as
+      | { bytes: Buffer; sha256: string }
+      | undefined;
+  }
+
+  /** Publishes (or re-publishes, e.g. canary → full) a version for a store; it becomes the store's newest release. */
+  putRelease(storeId: string, release: ModelRelease): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO model_releases (store_id, version, kind, files, rollout, created_at, seq)
+         VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM model_releases))`,
+      )
+      .run(
+        storeId,
+        release.version,
+        release.kind,
+        JSON.stringify(release.files),
+        JSON.stringify(release.rollout),
+        release.createdAt,
+      );
+  }
+
+  /** A store's releases, oldest first (newest createdAt last). */
+  releases(storeId: string): ModelRelease[] {
+    const rows = this.db
+      .prepare(
+        'SELECT version, kind, files, rollout, created_at FROM model_releases WHERE store_id = ? ORDER BY created_at, seq',
+      )
+      .all(storeId) as { version: string; kind: string; files: string; rollout: string; created_at: number }[];
+    return rows.map((r) => ({
+      version: r.version,
+      kind: r.kind,
+      files: JSON.parse(r.files),
+      rollout: JSON.parse(r.rollout),
+      createdAt: r.created_at,
+    }));
   }
 
   close(): void {

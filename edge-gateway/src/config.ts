@@ -86,7 +86,53 @@ export const GatewayConfig = z
         smoothing: z.number().gt(0).max(1).default(0.25),
       })
       .prefault({}),
-    recommendations: z.object({ count: z.number().int().min(1).max(50).default(6) }).prefault({}),
+    recommendations: z
+      .object({
+        /** Cards per screen. */
+        count: z.number().int().min(1).max(50).default(6),
+        /** Candidates asked of the model before filters, re-ranking and diversity. */
+        pool: z.number().int().min(1).max(500).default(40),
+        /** MMR's λ: 1 keeps the model's order, lower shows more variety for a little predicted score. */
+        diversity: z.number().min(0).max(1).default(0.7),
+        /** Share of decisions whose first card's offer type is chosen uniformly at random (exploration). */
+        exploration: z.number().gt(0).max(1).default(0.1),
+        /** Items bought this many days ago or less (online or in any store) are not recommended again. */
+        recentPurchaseDays: z.number().nonnegative().default(30),
+        /** A decision earns its reward if the shopper handles or buys a shown item within this time, ms. */
+        rewardHorizonMs: z.number().int().positive().default(600_000),
+      })
+      .prefault({}),
+    triggers: z
+      .object({
+        /** A product put back after being held this long (ms) brings alternatives to the zone's screen. */
+        longTouchMs: z.number().int().nonnegative().default(5_000),
+      })
+      .prefault({}),
+    profiles: z
+      .object({
+        /** Customer profiles kept in the gateway's SQLite; least recently used go first, shoppers in store never. */
+        maxProfiles: z.number().int().positive().default(200_000),
+        /** Parsed profiles kept in memory. */
+        memoryProfiles: z.number().int().positive().default(5_000),
+        /** How often profile changes are pulled from the cloud, ms. */
+        refreshIntervalMs: z.number().int().positive().default(30_000),
+      })
+      .prefault({}),
+    models: z
+      .object({
+        /** A co-purchase (bundles) model folder for cross-sell while a shopper lingers; the main model if unset. */
+        bundlesDir: z.string().min(1).optional(),
+        /** Where model versions pulled from the cloud registry are kept; no pulling when unset. */
+        registryDir: z.string().min(1).optional(),
+        /** How often the registry is asked for new versions, ms. */
+        pullIntervalMs: z.number().int().positive().default(60_000),
+        /** A new version is rolled back when its error rate or p99 latency regresses beyond these. */
+        maxErrorRate: z.number().min(0).max(1).default(0.05),
+        maxP99Ratio: z.number().min(1).default(3),
+        /** p99 latencies below this (ms) never count as a regression (sub-millisecond noise is not one). */
+        minP99Ms: z.number().nonnegative().default(5),
+      })
+      .prefault({}),
     sync: z
       .object({
         intervalMs: z.number().int().positive().default(2_000),

@@ -1,8 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import {
+  type CustomerProfile,
+  type DecisionTrigger,
   type PresenceEvent,
   type Product,
+  type RecommendationsPush,
+  type ScreenKind,
+  type SizeRequest,
+  type SizeRequestResult,
+  type StoreAssortment,
   type StoreOverview,
   TOPIC_FAMILIES,
   type TopicFamily,
@@ -16,7 +23,10 @@ import { type DeviceMessage, EmbeddedBroker } from './broker/embedded';
 import { ExternalBroker } from './broker/external';
 import { openPolicy } from './broker/policy';
 import { GatewayConfig, type GatewayConfigInput } from './config';
-import { createDecider } from './decide/decide';
+import { Assortment } from './decide/assortment';
+import { ThompsonBandit } from './decide/bandit';
+import { ARMS, createDecider, type DecisionModel, isPersonal } from './decide/decide';
+import { DecisionLog } from './decide/log';
 import { DeviceRegistry } from './devices/registry';
 import { GatewayError } from './errors';
 import { loadFloorPlan } from './floor-plan';
@@ -25,9 +35,14 @@ import { createIngest, QUIET_REASONS } from './ingest/ingest';
 import { shopperFromAdvertisement } from './ingest/shopper-id';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
+import { ModelManager } from './models/manager';
+import { type PullResult, pullModels } from './models/registry';
 import { PresenceEngine, type ZoneChange } from './presence/engine';
 import { eventsOfChange } from './presence/events';
+import { ProfileCache } from './profiles/cache';
+import { pullProfiles } from './profiles/pull';
 import { ScreenHub } from './realtime/screens';
+import { ShopperMemory, type TouchAction } from './shoppers/memory';
 import { GatewayStore } from './store/db';
 import { SightingWriter } from './store/sighting-writer';
 import { CloudClient } from './sync/cloud-client';
@@ -71,29 +86,160 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   const cloud = new CloudClient(config.cloudUrl, config.sync.requestTimeoutMs);
   const log = (module: string) => logger.child({ module });
 
-  let recommender: Recommender;
+  let models: ModelManager;
+  let bundles: Recommender | undefined;
   try {
-    recommender = await loadRecommender(config.modelDir);
+    models = await ModelManager.open({
+      dir: config.modelDir,
+      logger: log('models'),
+      registry: metrics.registry,
+      db: store.db,
+      bounds: {
+        maxErrorRate: config.models.maxErrorRate,
+        maxP99Ratio: config.models.maxP99Ratio,
+        minP99Ms: config.models.minP99Ms,
+      },
+      now,
+    });
+    if (config.models.bundlesDir) bundles = await loadRecommender(config.models.bundlesDir);
   } catch (err) {
     store.close();
     throw new GatewayError('model_unavailable', `cannot load the model: ${(err as Error).message}`, { cause: err });
   }
   const catalog = await loadCatalog(store, cloud, log('sync')).catch((err) => {
     store.close();
-    void recommender.close();
+    void models.close();
+    void bundles?.close();
     throw err;
   });
-  log('gateway').info({ storeId, items: catalog.size, model: recommender.version }, 'gateway built');
+  let assortment = new Assortment(catalog, await loadAssortment(store, cloud, storeId, log('sync')));
+  log('gateway').info(
+    { storeId, items: catalog.size, model: models.version, stockKnown: assortment.known },
+    'gateway built',
+  );
 
   const zones = new Map<string, Zone>(floorPlan.zones.map((z) => [z.id, z]));
   const scannerZones = new Map(floorPlan.scanners.map((s) => [s.id, s.zoneId]));
   const presence = new PresenceEngine(scannerZones, config.presence);
-  const decide = createDecider({ recommender, catalog, zones, count: config.recommendations.count });
+  const memory = new ShopperMemory();
+  const profiles = new ProfileCache(store.db, {
+    maxProfiles: config.profiles.maxProfiles,
+    memoryProfiles: config.profiles.memoryProfiles,
+    now,
+  });
+  const rec = config.recommendations;
+  const bandit = new ThompsonBandit(ARMS, Math.random, { epsilon: rec.exploration });
+  const decisionLog = new DecisionLog(store.db, { bandit, horizonMs: rec.rewardHorizonMs });
+  const decide = createDecider({
+    model: models,
+    bundles: bundles && decisionModel(bundles),
+    assortment: () => assortment,
+    zones,
+    count: rec.count,
+    pool: rec.pool,
+    diversity: rec.diversity,
+    bandit,
+    recentPurchaseMs: rec.recentPurchaseDays * 86_400_000,
+    newId: randomUUID,
+  });
   const screensLog = log('realtime');
+  const decideLog = log('decide');
+  const screenKinds = new Map<string, ScreenKind>();
+  for (const s of floorPlan.screens) if (s.zoneId && !screenKinds.has(s.zoneId)) screenKinds.set(s.zoneId, s.kind);
 
   // --- decisions pushed to screens -------------------------------------------------
-  const lastPush = new Map<string, Awaited<ReturnType<typeof decide>>>();
+  const lastPush = new Map<string, RecommendationsPush>();
   const requestSeq = new Map<string, number>();
+
+  /** The shopper's session, with their cached profile when identified. */
+  function shopperOf(deviceId: string | undefined) {
+    const session = deviceId ? memory.get(deviceId) : undefined;
+    if (!session) return undefined;
+    const profile = session.customerId ? profiles.get(session.customerId) : undefined;
+    return { session, profile };
+  }
+
+  /** Decides, logs the decision and returns what the zone's screens should show; undefined if it failed. */
+  async function decideFor(
+    zoneId: string,
+    trigger: DecisionTrigger,
+    deviceId: string | undefined,
+    extra: { anchors?: string[]; size?: string } = {},
+  ): Promise<RecommendationsPush | undefined> {
+    const end = metrics.decisions.startTimer();
+    try {
+      const { push, record } = await decide({
+        zoneId,
+        screen: screenKinds.get(zoneId),
+        trigger,
+        shopper: shopperOf(deviceId),
+        ...extra,
+        now: now(),
+      });
+      end();
+      decisionLog.record(record);
+      metrics.decisionsMade.inc({ trigger, personalized: String(push.personalized) });
+      return push;
+    } catch (err) {
+      metrics.decisionErrors.inc();
+      decideLog.error({ err, zoneId, trigger }, 'decision failed');
+      return undefined;
+    }
+  }
+
+  /** An event about one shopper: decide for them and push it to the screens of their zone. */
+  async function trigger(
+    zoneId: string,
+    kind: Exclude<DecisionTrigger, 'zone'>,
+    deviceId: string | undefined,
+    extra: { anchors?: string[]; size?: string } = {},
+  ): Promise<void> {
+    const push = await decideFor(zoneId, kind, deviceId, extra);
+    if (!push || push.items.length === 0) return;
+    requestSeq.set(zoneId, (requestSeq.get(zoneId) ?? 0) + 1); // a zone refresh under way must not overwrite it
+    lastPush.set(zoneId, push);
+    hub?.pushRecommendations(push);
+    decideLog.info({ zoneId, trigger: kind, items: push.items.length, decisionId: push.decisionId }, 'trigger');
+  }
+
+  /** Triggers that use what a shopper did need them to allow personalization. */
+  function personal(deviceId: string): boolean {
+    const shopper = shopperOf(deviceId);
+    return shopper !== undefined && isPersonal(shopper);
+  }
+
+  /** The online-cart items of an identified shopper that this store has in stock. */
+  function cartInStock(profile: CustomerProfile | undefined, except: ReadonlySet<string> = new Set()): string[] {
+    return (profile?.onlineCart ?? [])
+      .map((l) => l.itemId)
+      .filter((id) => !except.has(id) && catalog.has(id) && assortment.inStock(id));
+  }
+
+  /** A profile changed in the cloud: if that customer is in the store, react to their online cart. */
+  function onProfile(profile: CustomerProfile, previous: CustomerProfile | undefined): void {
+    const session = [...memory.sessions()].find((s) => s.customerId === profile.customerId);
+    if (!session?.zoneId || !personal(session.deviceId)) return;
+    const before = new Set(previous?.onlineCart.map((l) => l.itemId) ?? []);
+    if (before.size > 0 && profile.onlineCart.length === 0) {
+      const removed = [...before].filter((id) => !session.purchased.has(id));
+      if (removed.length > 0) void trigger(session.zoneId, 'cart_emptied', session.deviceId, { anchors: removed });
+      return;
+    }
+    const added = cartInStock(profile, before);
+    if (added.length > 0) void trigger(session.zoneId, 'online_cart_in_stock', session.deviceId, { anchors: added });
+  }
+
+  /** A mirror asks for another size: the variant if it is here, else nearest sizes and similar items pushed. */
+  async function sizeRequest(zoneId: string, req: SizeRequest): Promise<SizeRequestResult> {
+    if (!catalog.has(req.itemId)) return { ok: false, message: `unknown item ${req.itemId}` };
+    const variant = assortment.variant(req.itemId, req.size);
+    if (variant && assortment.inStock(variant.id)) return { ok: true, inStock: true, variantId: variant.id };
+    await trigger(zoneId, 'size_unavailable', presence.newestIn(zoneId)?.deviceId, {
+      anchors: [req.itemId],
+      size: req.size,
+    });
+    return { ok: true, inStock: false, ...(variant && { variantId: variant.id }) };
+  }
 
   function zoneContext(zoneId: string, occupancy = presence.occupancy()): ZoneContext {
     return { zoneId, name: zones.get(zoneId)!.name, shoppers: occupancy.get(zoneId) ?? 0, updatedAt: now() };
@@ -111,23 +257,10 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   async function refreshZone(zoneId: string): Promise<void> {
     const seq = (requestSeq.get(zoneId) ?? 0) + 1;
     requestSeq.set(zoneId, seq);
-    const shopper = presence.newestIn(zoneId);
-    const end = metrics.decisions.startTimer();
-    try {
-      const push = await decide({
-        zoneId,
-        shopper,
-        exclude: shopper ? store.itemsBoughtBy(shopper.deviceId) : [],
-        now: now(),
-      });
-      end();
-      if (requestSeq.get(zoneId) !== seq) return; // a newer decision for this zone is on its way
-      lastPush.set(zoneId, push);
-      hub?.pushRecommendations(push);
-    } catch (err) {
-      metrics.decisionErrors.inc();
-      log('decide').error({ err, zoneId }, 'decision failed');
-    }
+    const push = await decideFor(zoneId, 'zone', presence.newestIn(zoneId)?.deviceId);
+    if (!push || requestSeq.get(zoneId) !== seq) return; // failed, or a newer decision for this zone is on its way
+    lastPush.set(zoneId, push);
+    hub?.pushRecommendations(push);
   }
 
   const screenZones = new Set(floorPlan.screens.flatMap((s) => (s.zoneId ? [s.zoneId] : [])));
@@ -136,16 +269,37 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     for (const e of events) broker.publish(presenceTopic, JSON.stringify(e));
   }
 
-  /** A product handled in a zone is a touch by the shopper the device names, or else by the newest shopper there. */
+  /**
+   * A product handled in a zone is a touch by the shopper the device names, or else by the newest shopper there.
+   * `ts` is the device's clock (how long an item was held is measured on it), `at` the gateway's.
+   */
   function touch(
     zoneId: string,
     itemId: string,
-    action: 'picked_up' | 'put_back' | 'moved' | 'tried_on',
+    action: TouchAction,
     shopperId: string | undefined,
+    ts: number,
     at: number,
   ): void {
     const deviceId = shopperId ?? presence.newestIn(zoneId)?.deviceId;
-    if (deviceId) publishPresence([{ type: 'product_touch', deviceId, zoneId, itemId, action, at }]);
+    if (!deviceId) return;
+    publishPresence([{ type: 'product_touch', deviceId, zoneId, itemId, action, at }]);
+    const { heldMs } = memory.touch(deviceId, { itemId, zoneId, action, at: ts });
+    if (action === 'picked_up' || action === 'tried_on') decisionLog.outcome(deviceId, itemId, at);
+    if (heldMs !== undefined && heldMs >= config.triggers.longTouchMs && personal(deviceId))
+      void trigger(zoneId, 'put_back', deviceId, { anchors: [itemId] });
+  }
+
+  /** A shopper lingering in a zone after handling products there: what goes with them. */
+  function lingering(deviceId: string, zoneId: string, since: number): void {
+    const session = memory.get(deviceId);
+    if (!session || !personal(deviceId)) return;
+    const handled = session.touches
+      .filter((t) => t.zoneId === zoneId && t.at >= since && t.action !== 'put_back')
+      .map((t) => t.itemId)
+      .reverse();
+    const anchors = [...new Set(handled)].slice(0, 3);
+    if (anchors.length > 0) void trigger(zoneId, 'lingering', deviceId, { anchors });
   }
 
   function onZoneChanges(changes: ZoneChange[], sourceTs?: number): void {
@@ -154,19 +308,38 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     for (const c of changes) {
       metrics.zoneChanges.inc();
       publishPresence(eventsOfChange(c, sourceTs));
-      if (c.from === null) store.startSession(c.deviceId, c.at);
-      if (c.to === null) store.endSession(c.deviceId, c.at);
       if (c.from) {
         store.recordZoneLeave(c.deviceId, c.from, c.at);
+        memory.leaveZone(c.deviceId, c.from, c.at);
         touched.add(c.from);
       }
       if (c.to) {
         store.recordZoneEnter(c.deviceId, c.to, c.at);
+        memory.enterZone(c.deviceId, c.to, c.at);
         touched.add(c.to);
+      }
+      if (c.from === null && c.to) {
+        store.startSession(c.deviceId, c.at);
+        arrived(c.deviceId, c.to);
+      }
+      if (c.to === null) {
+        store.endSession(c.deviceId, c.at);
+        const session = memory.leaveStore(c.deviceId);
+        if (session?.customerId) profiles.unpin(session.customerId);
       }
     }
     for (const zoneId of touched) dirtyZones.add(zoneId);
     if (!screensUpdate) screensUpdate = setImmediate(updateScreens);
+  }
+
+  /** A shopper walked in: a shopper-app pseudonym identifies a customer, whose online cart may be in stock here. */
+  function arrived(deviceId: string, zoneId: string): void {
+    const profile = profiles.byDevice(deviceId);
+    if (!profile) return;
+    memory.identify(deviceId, profile.customerId, now());
+    profiles.pin(profile.customerId);
+    const items = personal(deviceId) ? cartInStock(profile) : [];
+    if (items.length > 0) void trigger(zoneId, 'online_cart_in_stock', deviceId, { anchors: items });
   }
 
   // Screens are updated once per turn of the event loop, however many shoppers moved in it.
@@ -209,15 +382,28 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       },
       sensor: (r) => store.recordSensorReading(r),
       shelf: (i, at) => {
-        if (store.recordInteraction(i)) touch(i.zoneId, i.itemId, i.action, i.shopperDeviceId, at);
+        if (store.recordInteraction(i)) touch(i.zoneId, i.itemId, i.action, i.shopperDeviceId, i.ts, at);
       },
       rfid: (r, at) => {
         store.recordRfidRead(r);
-        for (const tag of r.tags) if (tag.itemId) touch(r.zoneId, tag.itemId, 'tried_on', r.shopperDeviceId, at);
+        for (const tag of r.tags) if (tag.itemId) touch(r.zoneId, tag.itemId, 'tried_on', r.shopperDeviceId, r.ts, at);
       },
       pos: (p, at) => {
         if (!store.recordPurchase(p, at)) return;
-        const shopper = p.shopperDeviceId ? presence.get(p.shopperDeviceId) : undefined;
+        for (const l of p.lines) assortment.sold(l.itemId, l.quantity);
+        const deviceId = p.shopperDeviceId;
+        if (!deviceId) return;
+        if (p.customerId) {
+          memory.identify(deviceId, p.customerId, at);
+          profiles.pin(p.customerId);
+        }
+        memory.purchased(
+          deviceId,
+          p.lines.map((l) => l.itemId),
+          at,
+        );
+        for (const l of p.lines) decisionLog.outcome(deviceId, l.itemId, at);
+        const shopper = presence.get(deviceId);
         if (shopper && screenZones.has(shopper.zoneId)) void refreshZone(shopper.zoneId);
       },
       status: (family, status, at) => {
@@ -292,7 +478,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         ...(external ? { output: `external broker ${external.url}` } : { observedValue: broker.connectedClients }),
       },
       database: { status: safePing(store) ? 'pass' : 'fail' },
-      model: { status: 'pass', observedValue: recommender.version },
+      model: { status: 'pass', observedValue: models.version },
       cloud: {
         status: cloudOk === false ? 'warn' : 'pass',
         output: cloudOk === false ? 'cloud unreachable; purchases queue in the outbox' : '',
@@ -344,6 +530,47 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     droppedReported = sightings.dropped;
   }
 
+  function flushDecisions(): void {
+    try {
+      decisionLog.flush();
+    } catch (err) {
+      decideLog.error({ err }, 'cannot write the decision log');
+    }
+  }
+
+  let pullingModels: Promise<PullResult> | undefined;
+  function pullModelsNow(): Promise<PullResult> {
+    const registryDir = config.models.registryDir;
+    if (!registryDir) return Promise.resolve({ upToDate: true });
+    pullingModels ??= pullModels({ source: cloud, storeId, modelsDir: registryDir, manager: models, logger })
+      .catch((err: Error) => {
+        log('models').warn({ err: err.message }, 'cannot pull models from the registry');
+        return { upToDate: false };
+      })
+      .finally(() => {
+        pullingModels = undefined;
+      });
+    return pullingModels;
+  }
+
+  let pullingProfiles = false;
+  async function refreshProfiles(): Promise<void> {
+    if (pullingProfiles) return;
+    pullingProfiles = true;
+    try {
+      await pullProfiles({ source: cloud, cache: profiles, storeId, onProfile });
+      const fresh = await cloud.assortment(storeId);
+      if (fresh) {
+        store.saveAssortment(fresh);
+        assortment = new Assortment(catalog, fresh);
+      }
+    } catch (err) {
+      log('sync').warn({ err: (err as Error).message }, 'cannot refresh profiles and stock from the cloud');
+    } finally {
+      pullingProfiles = false;
+    }
+  }
+
   function purgeRawData(at: number): number {
     const purged = store.purgeRawSightings(at - config.storage.rawRetentionHours * 3_600_000);
     metrics.sightingsPurged.inc(purged);
@@ -358,13 +585,27 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     store,
     metrics,
     presence,
-    recommender,
+    /** The model versions: live, canary or shadow candidate, hot swaps and rollbacks. */
+    models,
+    /** Asks the cloud registry for a new model version now and stages it (tests; a timer does it otherwise). */
+    pullModels: pullModelsNow,
     /** Writes buffered raw sightings now (tests and shutdown). */
     flushSightings,
     /** Deletes raw sightings older than the retention; returns how many. */
     purgeRawData,
     /** Sends what is in the outbox now (tests and shutdown). */
     flushOutbox: () => flush(now),
+    memory,
+    profiles,
+    decisionLog,
+    /** Writes buffered decision-log rows now (tests and shutdown). */
+    flushDecisions,
+    /** Pulls profile changes and the store's stock from the cloud now (tests). */
+    refreshProfiles,
+    /** This store's stock and promotions as the gateway knows them. */
+    get assortment() {
+      return assortment;
+    },
 
     async listen(): Promise<ListeningGateway> {
       await http.listen({ host: config.http.host, port: config.http.port }).catch((err: NodeJS.ErrnoException) => {
@@ -381,6 +622,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         zoneSnapshot: (zoneId) => ({ context: zoneContext(zoneId), recommendations: lastPush.get(zoneId) }),
         storeSnapshot: storeOverview,
         onRefused: (reason) => metrics.screenRefusals.inc({ reason }),
+        onSizeRequest: sizeRequest,
       });
       let mqttPort: number;
       let extraPorts: { tlsPort?: number; wsPort?: number } = {};
@@ -401,8 +643,9 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         setInterval(() => {
           const at = now();
           onZoneChanges(presence.expire(at));
+          const dwelling = presence.dwells(at, config.presence.dwellThresholdMs);
           publishPresence(
-            presence.dwells(at, config.presence.dwellThresholdMs).map((p) => ({
+            dwelling.map((p) => ({
               type: 'dwell' as const,
               deviceId: p.deviceId,
               zoneId: p.zoneId,
@@ -410,8 +653,14 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
               dwellMs: at - p.enteredAt,
             })),
           );
+          for (const p of dwelling) lingering(p.deviceId, p.zoneId, p.enteredAt);
+          decisionLog.expire(at);
+          flushDecisions();
         }, 1_000),
       );
+      timers.push(setInterval(() => void refreshProfiles(), config.profiles.refreshIntervalMs));
+      if (config.models.registryDir) timers.push(setInterval(() => void pullModelsNow(), config.models.pullIntervalMs));
+      void refreshProfiles();
       timers.push(setInterval(() => void syncTick(), config.sync.intervalMs));
       timers.push(setInterval(flushSightings, config.storage.flushIntervalMs));
       timers.push(setInterval(() => purgeRawData(now()), 3_600_000));
@@ -435,10 +684,12 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       for (const t of timers) clearInterval(t);
       if (screensUpdate) clearImmediate(screensUpdate);
       flushSightings();
+      flushDecisions();
       await broker.close();
       await hub?.close();
       await http.close();
-      await recommender.close();
+      await models.close();
+      await bundles?.close();
       store.close();
     },
   };
@@ -451,6 +702,38 @@ function safePing(store: GatewayStore): boolean {
   } catch {
     return false;
   }
+}
+
+/** The model as the decision pipeline sees it. */
+function decisionModel(recommender: Recommender): DecisionModel {
+  return {
+    get version() {
+      return recommender.version;
+    },
+    recommend: async (state, k) => ({ items: await recommender.recommend(state, k), version: recommender.version }),
+  };
+}
+
+/** This store's stock and promotions from the cloud, cached for offline starts; unknown (undefined) without either. */
+async function loadAssortment(
+  store: GatewayStore,
+  cloud: CloudClient,
+  storeId: string,
+  logger: Logger,
+): Promise<StoreAssortment | undefined> {
+  try {
+    const fresh = await cloud.assortment(storeId);
+    if (fresh) {
+      store.saveAssortment(fresh);
+      return fresh;
+    }
+    logger.warn({ storeId }, 'the cloud has no stock for this store; every catalog item counts as available');
+  } catch (err) {
+    const cached = store.cachedAssortment();
+    logger.warn({ err: (err as Error).message, cached: cached !== undefined }, 'cloud unreachable; cached stock used');
+    return cached;
+  }
+  return store.cachedAssortment();
 }
 
 /** The catalog from the cloud, cached for offline starts; the cache when the cloud is away. */

@@ -14,6 +14,8 @@ const ENV = {
   AISLE_FLOOR_PLAN: ['floorPlanPath'],
   AISLE_MODEL_DIR: ['modelDir'],
   AISLE_CLOUD_URL: ['cloudUrl'],
+  AISLE_BUNDLES_DIR: ['models', 'bundlesDir'],
+  AISLE_MODEL_REGISTRY_DIR: ['models', 'registryDir'],
 } as const;
 
 function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {

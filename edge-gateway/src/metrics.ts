@@ -106,6 +106,12 @@ export function createMetrics(probes: MetricProbes) {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: [registry],
     }),
+    decisionsMade: new Counter({
+      name: 'aisle_decisions_total',
+      help: 'Decisions pushed to screens, by trigger and whether they were personalized',
+      labelNames: ['trigger', 'personalized'] as const,
+      registers: [registry],
+    }),
     decisionErrors: new Counter({
       name: 'aisle_decision_errors_total',
       help: 'Failed decisions',

@@ -76,8 +76,12 @@ describe('edge gateway, end to end in one process', () => {
     const first = await until('first push', () => kiosk.pushes[0]);
     expect(first.shopper).toBeNull();
     expect(first.modelVersion).toBe(model.version);
-    const expected = rankReference(model, { zoneWeights: { beauty: 1 } }, 6).map((r) => r.itemId);
-    expect(first.items.map((i) => i.itemId)).toEqual(expected);
+    expect(first.personalized).toBe(false);
+    expect(first.trigger).toBe('zone');
+    // the cards are the model's best candidates for the zone, filtered, re-ranked and diversified
+    const pool = new Set(rankReference(model, { zoneWeights: { beauty: 1 } }, 40).map((r) => r.itemId));
+    expect(first.items).toHaveLength(6);
+    expect(first.items.every((i) => pool.has(i.itemId))).toBe(true);
     expect(first.items.every((i) => i.reason.code === 'popular_in_zone')).toBe(true);
   });
 
@@ -89,10 +93,27 @@ describe('edge gateway, end to end in one process', () => {
     await walkInto('shp-walker01', 'beauty');
     const push = await until('a push for the shopper', () => kiosk.pushes.find((p) => p.shopper?.ref === 'er01'));
     // the path (womenswear, then beauty) is what the model scored
-    const expected = rankReference(model, { zoneWeights: { beauty: 1, womenswear: 0.5 } }, 6);
-    expect(push.items.map((i) => i.itemId)).toEqual(expected.map((r) => r.itemId));
-    for (const [i, item] of push.items.entries()) expect(item.score).toBeCloseTo(expected[i]!.score, 4);
-    expect(push.items.some((i) => i.reason.code === 'popular_on_your_path')).toBe(true);
+    expect(push.personalized).toBe(true);
+    const pool = new Set(
+      rankReference(model, { zoneWeights: { beauty: 1, womenswear: 0.5 } }, 40).map((r) => r.itemId),
+    );
+    expect(push.items.every((i) => pool.has(i.itemId))).toBe(true);
+    // an item from the zone the shopper came through says so
+    const womenswear = new Set(plan.zones.find((z) => z.id === 'womenswear')!.categories);
+    for (const item of push.items)
+      expect(item.reason.code).toBe(womenswear.has(item.category) ? 'popular_on_your_path' : 'popular_in_zone');
+    // and the decision is logged with the model version and the propensity of every card
+    gateway.flushDecisions();
+    const row = gateway.store.db
+      .prepare<[string], { model_version: string; arm: string; propensity: number; items: string }>(
+        'SELECT model_version, arm, propensity, items FROM decisions WHERE id = ?',
+      )
+      .get(push.decisionId);
+    expect(row?.model_version).toBe(model.version);
+    expect(row!.propensity).toBeGreaterThan(0);
+    const logged = JSON.parse(row!.items) as { itemId: string; propensity: number }[];
+    expect(logged.map((i) => i.itemId)).toEqual(push.items.map((i) => i.itemId));
+    expect(logged.every((i) => i.propensity > 0 && i.propensity <= 1)).toBe(true);
     // the mirror in the fitting rooms saw nothing of it
     expect(mirror.pushes.every((p) => p.shopper === null)).toBe(true);
   });

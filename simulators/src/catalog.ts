@@ -1,4 +1,4 @@
-import type { LocalizedText, Product } from '@aisle/contracts';
+import type { Product } from '@aisle/contracts';
 import { createRng, pick, type Rng } from './random';
 
 type Words = readonly (readonly [en: string, ko: string])[];
@@ -10,13 +10,22 @@ interface CategorySpec {
   brands: readonly string[];
   price: readonly [min: number, max: number];
   attributes: (rng: Rng) => Record<string, string>;
+  /** Sizes a style comes in; each size is its own item. */
+  sizes?: readonly string[];
 }
 
 const colours = ['black', 'white', 'navy', 'beige', 'red', 'olive', 'grey', 'pink'];
-const apparel = (rng: Rng) => ({ colour: pick(rng, colours), size: pick(rng, ['XS', 'S', 'M', 'L', 'XL']) });
-const shoes = (rng: Rng) => ({ colour: pick(rng, colours), size: String(pick(rng, [230, 240, 250, 260, 270, 280])) });
+export const APPAREL_SIZES = ['XS', 'S', 'M', 'L', 'XL'] as const;
+/** Korean shoe sizes: foot length in mm. */
+export const SHOE_SIZES = ['230', '240', '250', '260', '270', '280'] as const;
+// the size drawn here is replaced by each variant's own; drawing it keeps every other product as it always was
+const apparel = (rng: Rng) => ({ colour: pick(rng, colours), size: pick(rng, APPAREL_SIZES) });
+const shoes = (rng: Rng) => ({ colour: pick(rng, colours), size: pick(rng, SHOE_SIZES) });
 
-/** Ten categories × 6 adjectives × 6 nouns = 360 products, named in English and Korean. */
+/**
+ * Ten categories × 6 adjectives × 6 nouns = 360 styles, named in English and Korean. Apparel styles come in
+ * five sizes and shoes in six, each size its own item: 1,296 items.
+ */
 const SPECS: readonly CategorySpec[] = [
   {
     category: 'skincare',
@@ -83,6 +92,7 @@ const SPECS: readonly CategorySpec[] = [
     brands: ['Mara', 'Seoul Atelier', 'Northline'],
     price: [19, 120],
     attributes: apparel,
+    sizes: APPAREL_SIZES,
   },
   {
     category: 'women-dresses',
@@ -105,6 +115,7 @@ const SPECS: readonly CategorySpec[] = [
     brands: ['Mara', 'Seoul Atelier', 'Bloom'],
     price: [29, 180],
     attributes: apparel,
+    sizes: APPAREL_SIZES,
   },
   {
     category: 'men-tops',
@@ -127,6 +138,7 @@ const SPECS: readonly CategorySpec[] = [
     brands: ['Northline', 'Harbor', 'Kojo'],
     price: [19, 150],
     attributes: apparel,
+    sizes: APPAREL_SIZES,
   },
   {
     category: 'men-pants',
@@ -149,6 +161,7 @@ const SPECS: readonly CategorySpec[] = [
     brands: ['Northline', 'Harbor', 'Denimworks'],
     price: [29, 130],
     attributes: apparel,
+    sizes: APPAREL_SIZES,
   },
   {
     category: 'sneakers',
@@ -171,6 +184,7 @@ const SPECS: readonly CategorySpec[] = [
     brands: ['Stride', 'Kojo', 'Airlane'],
     price: [39, 190],
     attributes: shoes,
+    sizes: SHOE_SIZES,
   },
   {
     category: 'boots-sandals',
@@ -193,6 +207,7 @@ const SPECS: readonly CategorySpec[] = [
     brands: ['Stride', 'Bloom', 'Harbor'],
     price: [35, 220],
     attributes: shoes,
+    sizes: SHOE_SIZES,
   },
   {
     category: 'bags',
@@ -242,24 +257,40 @@ const SPECS: readonly CategorySpec[] = [
 
 export const CATEGORIES = SPECS.map((s) => s.category);
 
-/** The demo catalog: deterministic for a seed, at least 300 products across ten categories. */
+/** Categories whose styles come in sizes (apparel, then shoes). */
+export const SIZED_CATEGORIES = SPECS.filter((s) => s.sizes).map((s) => s.category);
+export const APPAREL_CATEGORIES = SPECS.filter((s) => s.sizes === APPAREL_SIZES).map((s) => s.category);
+
+/**
+ * The demo catalog, deterministic for a seed. Styles are numbered `sku-000001` … `sku-000360`; an unsized style
+ * is one item with that id, a sized style is one item per size, `<style>-<size>` (`sku-000073-xs`, `sku-000217-230`),
+ * each with `attributes.style` = the style id and `attributes.size`.
+ */
 export function demoCatalog(seed = 7): Product[] {
   const rng = createRng(seed);
   const products: Product[] = [];
+  let styles = 0;
   for (const spec of SPECS)
     for (const [adjEn, adjKo] of spec.adjectives)
       for (const [nounEn, nounKo] of spec.nouns) {
         const [min, max] = spec.price;
-        const name: LocalizedText = { en: `${adjEn} ${nounEn}`, ko: `${adjKo} ${nounKo}` };
-        products.push({
-          id: `sku-${String(products.length + 1).padStart(6, '0')}`,
-          name,
+        const style: Product = {
+          id: `sku-${String(++styles).padStart(6, '0')}`,
+          name: { en: `${adjEn} ${nounEn}`, ko: `${adjKo} ${nounKo}` },
           category: spec.category,
           brand: pick(rng, spec.brands),
           price: Math.round(min + rng() * (max - min)) - 0.01, // shelf prices end in .99
           currency: 'USD',
           attributes: spec.attributes(rng),
-        });
+        };
+        if (!spec.sizes) products.push(style);
+        else
+          for (const size of spec.sizes)
+            products.push({
+              ...style,
+              id: `${style.id}-${size.toLowerCase()}`,
+              attributes: { ...style.attributes, style: style.id, size },
+            });
       }
   return products;
 }

@@ -46,3 +46,43 @@ export function demoHistory(
   }
   return events;
 }
+
+/** What goes with what in the demo store's baskets. */
+const COMPLEMENTS: Record<string, readonly string[]> = {
+  skincare: ['makeup'],
+  makeup: ['skincare', 'jewelry'],
+  'women-tops': ['women-dresses', 'bags', 'jewelry'],
+  'women-dresses': ['boots-sandals', 'bags', 'jewelry'],
+  'men-tops': ['men-pants', 'sneakers'],
+  'men-pants': ['men-tops', 'sneakers'],
+  sneakers: ['men-pants', 'women-tops'],
+  'boots-sandals': ['women-dresses', 'bags'],
+  bags: ['jewelry', 'women-dresses'],
+  jewelry: ['bags', 'makeup'],
+};
+
+/**
+ * Past baskets to train the co-purchase (bundles) model on: an item and one or two from the categories that go with
+ * it (a dress with sandals and a bag), each category with its own best sellers.
+ */
+export function demoBaskets(catalog: readonly Product[], opts: { baskets?: number; seed?: number } = {}): string[][] {
+  const { baskets = 4_000, seed = 5 } = opts;
+  const rng = createRng(seed);
+  const byCategory = new Map<string, Product[]>();
+  for (const p of catalog) byCategory.set(p.category, [...(byCategory.get(p.category) ?? []), p]);
+  const ranked = new Map([...byCategory].map(([c, ps]) => [c, shuffled(rng, ps)]));
+  const categories = [...ranked.keys()];
+  const pick = (category: string) => {
+    const ps = ranked.get(category) ?? [];
+    return ps[zipf(rng, ps.length)]?.id;
+  };
+  const out: string[][] = [];
+  for (let b = 0; b < baskets; b++) {
+    const anchor = categories[Math.floor(rng() * categories.length)]!;
+    const basket = [pick(anchor)];
+    const partners = shuffled(rng, COMPLEMENTS[anchor] ?? []).slice(0, 1 + Math.floor(rng() * 2));
+    for (const c of partners) basket.push(pick(c));
+    out.push(basket.filter((id): id is string => id !== undefined));
+  }
+  return out;
+}

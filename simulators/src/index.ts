@@ -1,7 +1,15 @@
-export { CATEGORIES, demoCatalog } from './catalog';
+export { type DemoAssortmentOptions, demoAssortment } from './assortment';
+export {
+  APPAREL_CATEGORIES,
+  APPAREL_SIZES,
+  CATEGORIES,
+  demoCatalog,
+  SHOE_SIZES,
+  SIZED_CATEGORIES,
+} from './catalog';
 export { type DemoDevice, demoDevices } from './devices';
 export { connectFleet, DeviceCredential, type Fleet } from './fleet';
-export { demoHistory } from './history';
+export { demoBaskets, demoHistory } from './history';
 export { createRng, type Rng } from './random';
 export { type Publish, ShopperSimulation, type SimulationOptions } from './shoppers';
-export { demoCustomers, demoFloorPlan } from './store';
+export { demoCustomers, demoFloorPlan, type KnownShopperOptions, withKnownShoppers } from './store';

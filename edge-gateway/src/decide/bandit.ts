@@ -30,16 +30,16 @@ export class ThompsonBandit {
 
   /**
    * Chooses an arm for `context`. `propensity` = P(this arm | context) = ε / arms + (1 − ε) · P_TS(arm), with
-   * P_TS estimated from `propensityDraws` posterior draws.
+   * P_TS estimated from `propensityDraws` posterior draws; `probabilities` holds that for every arm, in order.
    */
-  choose(context: string): { arm: string; propensity: number } {
+  choose(context: string): { arm: string; propensity: number; probabilities: number[] } {
     const post = this.#posterior(context);
     const K = this.arms.length;
     const arm = this.random() < this.epsilon ? Math.floor(this.random() * K) : this.#draw(post);
-    let wins = 0;
-    for (let d = 0; d < this.propensityDraws; d++) if (this.#draw(post) === arm) wins++;
-    const propensity = this.epsilon / K + (1 - this.epsilon) * (wins / this.propensityDraws);
-    return { arm: this.arms[arm]!, propensity };
+    const wins = new Array<number>(K).fill(0);
+    for (let d = 0; d < this.propensityDraws; d++) wins[this.#draw(post)]!++;
+    const probabilities = wins.map((w) => this.epsilon / K + (1 - this.epsilon) * (w / this.propensityDraws));
+    return { arm: this.arms[arm]!, propensity: probabilities[arm]!, probabilities };
   }
 
   /** Records the outcome of showing `arm` (reward in [0, 1], e.g. 1 = picked up or bought). */

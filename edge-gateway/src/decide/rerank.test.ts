@@ -17,14 +17,16 @@ describe('filters', () => {
     ].map((p) => [p.id, p]),
   );
   const candidates: Candidate[] = ['a', 'b', 'c', 'd', 'zz'].map((itemId, i) => ({ itemId, score: 5 - i }));
+  const stockOf = (stock: ReadonlyMap<string, number>) => (id: string) => stock.get(id) ?? 0;
+  const stocked = new Map([
+    ['a', 3],
+    ['b', 1],
+    ['c', 2],
+    ['d', 4],
+  ]);
   const base = {
     catalog,
-    stock: new Map([
-      ['a', 3],
-      ['b', 1],
-      ['c', 2],
-      ['d', 4],
-    ]),
+    onHand: stockOf(stocked),
     purchasedRecently: new Set<string>(),
     excludedCategories: new Set<string>(),
   };
@@ -36,10 +38,10 @@ describe('filters', () => {
   });
 
   it('drops items out of stock at this store (zero or not stocked)', () => {
-    const stock = new Map(base.stock);
+    const stock = new Map(stocked);
     stock.set('b', 0);
     stock.delete('c');
-    const { kept, dropped } = applyFilters(candidates, { ...base, stock });
+    const { kept, dropped } = applyFilters(candidates, { ...base, onHand: stockOf(stock) });
     expect(kept.map((c) => c.itemId)).toEqual(['a', 'd']);
     expect(dropped.filter((d) => d.reason === 'out_of_stock').map((d) => d.itemId)).toEqual(['b', 'c']);
   });

@@ -17,8 +17,8 @@ export type FilterReason = (typeof FILTER_REASONS)[number];
 export interface FilterContext {
   /** The store's catalogue; an item outside it cannot be shown. */
   catalog: ReadonlyMap<string, Product>;
-  /** Units on hand at this store; an item missing from the map counts as out of stock. */
-  stock: ReadonlyMap<string, number>;
+  /** Units on hand at this store. */
+  onHand: (itemId: string) => number;
   /** Items this shopper bought recently (online or in a store). */
   purchasedRecently: ReadonlySet<string>;
   /** Categories this shopper (or the screen) must not be shown. */
@@ -43,7 +43,7 @@ export function applyFilters(
 function filterReason(itemId: string, ctx: FilterContext): FilterReason | undefined {
   const product = ctx.catalog.get(itemId);
   if (!product) return 'unknown_item';
-  if (!((ctx.stock.get(itemId) ?? 0) > 0)) return 'out_of_stock';
+  if (!(ctx.onHand(itemId) > 0)) return 'out_of_stock';
   if (ctx.purchasedRecently.has(itemId)) return 'purchased_recently';
   if (ctx.excludedCategories.has(product.category)) return 'category_excluded';
   return undefined;
@@ -55,12 +55,23 @@ function filterReason(itemId: string, ctx: FilterContext): FilterReason | undefi
  */
 export function productSimilarity(a: Product, b: Product): number {
   if (a.id === b.id) return 1;
-  const pairs = (p: Product) => new Set(Object.entries(p.attributes).map(([k, v]) => `${k}=${v}`));
-  const pa = pairs(a);
-  const pb = pairs(b);
-  const union = new Set([...pa, ...pb]).size;
-  const shared = [...pa].filter((x) => pb.has(x)).length;
+  const pa = attributePairs(a);
+  const pb = attributePairs(b);
+  let shared = 0;
+  for (const x of pa) if (pb.has(x)) shared++;
+  const union = pa.size + pb.size - shared;
   return (a.category === b.category ? 0.5 : 0) + (a.brand === b.brand ? 0.3 : 0) + (union ? (0.2 * shared) / union : 0);
+}
+
+// Products are immutable once loaded, so their `name=value` sets are computed once.
+const pairsOf = new WeakMap<Product, Set<string>>();
+function attributePairs(p: Product): Set<string> {
+  let pairs = pairsOf.get(p);
+  if (!pairs) {
+    pairs = new Set(Object.entries(p.attributes).map(([k, v]) => `${k}=${v}`));
+    pairsOf.set(p, pairs);
+  }
+  return pairs;
 }
 
 /**

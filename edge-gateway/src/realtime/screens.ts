@@ -7,13 +7,20 @@ import {
   type ScreenClientToServer,
   ScreenHello,
   type ScreenServerToClient,
+  SizeRequest,
+  type SizeRequestResult,
   type StoreOverview,
   type ZoneContext,
 } from '@aisle/contracts';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 
-type ScreenSocket = Socket<ScreenClientToServer, ScreenServerToClient>;
+type ScreenSocket = Socket<
+  ScreenClientToServer,
+  ScreenServerToClient,
+  Record<string, never>,
+  { zoneId?: string; kind?: string }
+>;
 
 export interface ScreenHubOptions {
   floorPlan: FloorPlan;
@@ -22,6 +29,8 @@ export interface ScreenHubOptions {
   zoneSnapshot(zoneId: string): { context: ZoneContext; recommendations: RecommendationsPush | undefined };
   storeSnapshot(): StoreOverview;
   onRefused(reason: string): void;
+  /** A mirror in `zoneId` asks for another size of a garment. */
+  onSizeRequest?(zoneId: string, req: SizeRequest): Promise<SizeRequestResult>;
 }
 
 const zoneRoom = (zoneId: string) => `zone:${zoneId}`;
@@ -32,7 +41,12 @@ const STAFF_ROOM = 'staff';
  * schema; a screen joins its zone's room (kiosk, mirror) or the staff room after hello.
  */
 export class ScreenHub {
-  readonly io: Server<ScreenClientToServer, ScreenServerToClient>;
+  readonly io: Server<
+    ScreenClientToServer,
+    ScreenServerToClient,
+    Record<string, never>,
+    { zoneId?: string; kind?: string }
+  >;
 
   constructor(
     httpServer: HttpServer,
@@ -82,6 +96,22 @@ export class ScreenHub {
         socket.emit('storeOverview', this.opts.storeSnapshot());
       }
     });
+    socket.on('sizeRequest', (raw: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (r: SizeRequestResult) => void) : () => {};
+      const refuse = (message: string) => {
+        this.opts.onRefused('sizeRequest');
+        reply({ ok: false, message });
+      };
+      const { zoneId, kind } = socket.data;
+      if (kind !== 'mirror' || !zoneId) return refuse('only a mirror that said hello may ask for sizes');
+      const parsed = SizeRequest.safeParse(raw);
+      if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? 'invalid size request');
+      if (!this.opts.onSizeRequest) return refuse('sizes are not available here');
+      this.opts.onSizeRequest(zoneId, parsed.data).then(reply, (err: Error) => {
+        this.opts.logger.error({ err }, 'size request failed');
+        reply({ ok: false, message: 'size request failed' });
+      });
+    });
   }
 
   private hello(socket: ScreenSocket, raw: unknown): HelloResult {
@@ -98,6 +128,7 @@ export class ScreenHub {
       return { ok: false, reason: 'unknownScreen', message: `no ${hello.kind} "${hello.screenId}" in this store` };
     for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
     socket.join(screen.zoneId ? zoneRoom(screen.zoneId) : STAFF_ROOM);
+    socket.data = { zoneId: screen.zoneId, kind: screen.kind };
     return { ok: true, storeId: plan.storeId, storeName: plan.name, ...(screen.zoneId && { zoneId: screen.zoneId }) };
   }
 }

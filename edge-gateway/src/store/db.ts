@@ -7,6 +7,7 @@ import {
   type ProductInteraction,
   type RfidRead,
   type SensorReading,
+  StoreAssortment,
 } from '@aisle/contracts';
 import Database from 'better-sqlite3';
 import { migrations } from './migrations';
@@ -110,6 +111,18 @@ export class GatewayStore {
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
     };
+  }
+
+  /** The store's stock and promotions as last received from the cloud, for offline starts. */
+  saveAssortment(assortment: StoreAssortment): void {
+    this.db.prepare('INSERT OR REPLACE INTO assortment (id, assortment) VALUES (1, ?)').run(JSON.stringify(assortment));
+  }
+
+  cachedAssortment(): StoreAssortment | undefined {
+    const row = this.db.prepare<[], { assortment: string }>('SELECT assortment FROM assortment WHERE id = 1').get();
+    if (!row) return undefined;
+    const parsed = StoreAssortment.safeParse(JSON.parse(row.assortment));
+    return parsed.success ? parsed.data : undefined;
   }
 
   replaceCatalog(products: readonly Product[]): void {

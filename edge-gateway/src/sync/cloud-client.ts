@@ -2,9 +2,13 @@ import {
   ApiError,
   Catalog,
   CustomerProfile,
+  type ModelRelease,
+  ModelReleases,
   type Product,
+  ProfilePage,
   type PurchaseBatch,
   PurchaseBatchResult,
+  StoreAssortment,
 } from '@aisle/contracts';
 import type { z } from 'zod';
 
@@ -29,12 +33,34 @@ export class CloudClient {
     return (await this.request('GET', '/v1/catalog', Catalog)).items;
   }
 
-  async profile(customerId: string): Promise<CustomerProfile | null> {
+  profile(customerId: string): Promise<CustomerProfile | null> {
+    return orNull(this.request('GET', `/v1/customers/${encodeURIComponent(customerId)}`, CustomerProfile));
+  }
+
+  /** The profiles the store caches that changed after `cursor`, at most `limit` (cloud-sync allows 1..2000). */
+  profilePage(storeId: string, cursor: number, limit: number): Promise<ProfilePage> {
+    const query = new URLSearchParams({ cursor: String(cursor), limit: String(limit) });
+    return this.request('GET', `/v1/stores/${encodeURIComponent(storeId)}/profiles?${query}`, ProfilePage);
+  }
+
+  /** The store's stock and promotions, or null when the cloud has none for it yet. */
+  assortment(storeId: string): Promise<StoreAssortment | null> {
+    return orNull(this.request('GET', `/v1/stores/${encodeURIComponent(storeId)}/assortment`, StoreAssortment));
+  }
+
+  /** The model versions published for the store, newest `createdAt` last. */
+  async modelReleases(storeId: string): Promise<ModelRelease[]> {
+    return (await this.request('GET', `/v1/stores/${encodeURIComponent(storeId)}/models`, ModelReleases)).releases;
+  }
+
+  /** One file of a model version, as bytes; the caller checks it against the release's sha256. */
+  async modelFile(version: string, name: string): Promise<Buffer> {
+    const path = `/v1/models/${encodeURIComponent(version)}/files/${encodeURIComponent(name)}`;
+    const res = await this.send('GET', path);
     try {
-      return await this.request('GET', `/v1/customers/${encodeURIComponent(customerId)}`, CustomerProfile);
+      return Buffer.from(await res.arrayBuffer());
     } catch (err) {
-      if (err instanceof CloudError && err.status === 404) return null;
-      throw err;
+      throw new CloudError(`GET ${path}: download failed: ${(err as Error).message}`, res.status);
     }
   }
 
@@ -48,6 +74,15 @@ export class CloudClient {
   }
 
   private async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, body);
+    const json: unknown = await res.json().catch(() => undefined);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new CloudError(`${method} ${path}: answer does not match the contract`, res.status);
+    return parsed.data;
+  }
+
+  /** Sends a request within the timeout; an unreachable cloud or a non-2xx answer is a CloudError. */
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
     const url = new URL(path, this.baseUrl);
     let res: Response;
     try {
@@ -60,14 +95,21 @@ export class CloudClient {
     } catch (err) {
       throw new CloudError(`cloud unreachable at ${this.baseUrl}: ${(err as Error).message}`);
     }
-    const json: unknown = await res.json().catch(() => undefined);
     if (!res.ok) {
-      const apiError = ApiError.safeParse(json);
+      const apiError = ApiError.safeParse(await res.json().catch(() => undefined));
       const detail = apiError.success ? apiError.data.error.message : res.statusText;
       throw new CloudError(`${method} ${path} → ${res.status}: ${detail}`, res.status);
     }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new CloudError(`${method} ${path}: answer does not match the contract`, res.status);
-    return parsed.data;
+    return res;
+  }
+}
+
+/** A 404 answer as null (the cloud has no such thing); every other failure is rethrown. */
+async function orNull<T>(answer: Promise<T>): Promise<T | null> {
+  try {
+    return await answer;
+  } catch (err) {
+    if (err instanceof CloudError && err.status === 404) return null;
+    throw err;
   }
 }

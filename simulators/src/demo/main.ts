@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { demoCatalog } from '../catalog';
 import { connectFleet, DeviceCredential, type Fleet } from '../fleet';
 import { ShopperSimulation } from '../shoppers';
+import { demoCustomers, withKnownShoppers } from '../store';
 import { choosePort } from './ports';
 import { logTail, type Service, startService, stopService, waitHealthy } from './processes';
 import { prepareDemoData } from './setup';
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
       AISLE_CLOUD_URL: cloudUrl,
       AISLE_FLOOR_PLAN: files.floorPlan,
       AISLE_MODEL_DIR: files.modelDir,
+      AISLE_BUNDLES_DIR: files.bundlesDir,
+      AISLE_MODEL_REGISTRY_DIR: files.registryDir,
       AISLE_DEVICES: files.devices,
     },
     `${files.logs}/edge-gateway.log`,
@@ -102,7 +105,12 @@ async function main(): Promise<void> {
     plan,
     catalog: demoCatalog(),
     shoppers: Number(env.AISLE_DEMO_SHOPPERS ?? 8),
-    publish: (topic, payload) => fleet?.publish(topic, payload),
+    // some shoppers carry the shopper app: their sightings identify a known customer
+    publish: withKnownShoppers(
+      (topic, payload) => fleet?.publish(topic, payload),
+      demoCustomers().flatMap((c) => c.appDevices),
+      { share: 0.3 },
+    ),
   });
   simTimer = setInterval(() => sim.tick(Date.now()), 1_000);
 

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeviceRegistryFile, hashSecret, newSecret } from '@aisle/contracts/credentials';
-import { saveModel, trainZonePopularity } from '@aisle/recsys';
+import { saveModel, trainBundles, trainZonePopularity } from '@aisle/recsys';
+import { demoAssortment } from '../assortment';
 import { demoCatalog } from '../catalog';
 import { demoDevices } from '../devices';
-import { demoHistory } from '../history';
+import { demoBaskets, demoHistory } from '../history';
 import { demoCustomers, demoFloorPlan } from '../store';
 
 export interface DemoFiles {
@@ -15,6 +16,10 @@ export interface DemoFiles {
   deviceSecrets: string;
   cloudSeed: string;
   modelDir: string;
+  /** The co-purchase model for "complete the look". */
+  bundlesDir: string;
+  /** Where the gateway keeps model versions pulled from the cloud registry. */
+  registryDir: string;
   logs: string;
 }
 
@@ -30,6 +35,8 @@ export async function prepareDemoData(dataDir: string, say: (line: string) => vo
     deviceSecrets: join(dataDir, 'device-secrets.json'),
     cloudSeed: join(dataDir, 'cloud-seed.json'),
     modelDir: join(dataDir, 'models', 'current'),
+    bundlesDir: join(dataDir, 'models', 'bundles'),
+    registryDir: join(dataDir, 'models', 'registry'),
     logs: join(dataDir, 'logs'),
   };
   mkdirSync(files.logs, { recursive: true });
@@ -47,7 +54,14 @@ export async function prepareDemoData(dataDir: string, say: (line: string) => vo
     writeFileSync(files.deviceSecrets, JSON.stringify(credentials), { mode: 0o600 });
   }
   if (!existsSync(files.cloudSeed))
-    writeFileSync(files.cloudSeed, JSON.stringify({ catalog: { items: catalog }, customers: demoCustomers() }));
+    writeFileSync(
+      files.cloudSeed,
+      JSON.stringify({
+        catalog: { items: catalog },
+        customers: demoCustomers(),
+        assortments: [demoAssortment(plan, catalog)],
+      }),
+    );
   if (!existsSync(join(files.modelDir, 'model.json'))) {
     const started = performance.now();
     const events = demoHistory(plan, catalog);
@@ -58,6 +72,14 @@ export async function prepareDemoData(dataDir: string, say: (line: string) => vo
     const card = await saveModel(model, files.modelDir);
     say(
       `model: trained ${card.kind} ${card.version} on ${events.length} events in ${Math.round(performance.now() - started)} ms`,
+    );
+  }
+  if (!existsSync(join(files.bundlesDir, 'model.json'))) {
+    const started = performance.now();
+    const baskets = demoBaskets(catalog);
+    const card = await saveModel(trainBundles(baskets, { items: catalog.map((p) => p.id) }), files.bundlesDir);
+    say(
+      `model: trained ${card.kind} ${card.version} on ${baskets.length} baskets in ${Math.round(performance.now() - started)} ms`,
     );
   }
   return files;

@@ -1,3 +1,4 @@
 export type { ModelCard } from '../card';
+export type { HistoryEntry, HistoryEvent } from '../models/scorer';
 export type { RankedItem, ShopperState } from '../types';
 export * from './recommender';
