@@ -126,6 +126,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     maxProfiles: config.profiles.maxProfiles,
     memoryProfiles: config.profiles.memoryProfiles,
     now,
+    logger: log('profiles'),
   });
   const rec = config.recommendations;
   const bandit = new ThompsonBandit(ARMS, Math.random, { epsilon: rec.exploration });
@@ -685,6 +686,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       if (screensUpdate) clearImmediate(screensUpdate);
       flushSightings();
       flushDecisions();
+      profiles.flushUsage();
       await broker.close();
       await hub?.close();
       await http.close();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeviceRegistryFile, verifySecret } from '@aisle/contracts/credentials';
+import { GatewayStore } from '@aisle/edge-gateway';
 import { loadRecommender } from '@aisle/recsys/serve';
 import { until } from '@aisle/testkit';
 import mqtt from 'mqtt';
@@ -323,5 +324,37 @@ describe('aisle recsys', () => {
     const run = await aisle('recsys', 'eval', '--data', data, '--format', 'seq');
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/bad\.txt:2/);
+  });
+});
+
+describe('aisle decisions ope', () => {
+  it('estimates a candidate policy from the gateway’s decision log, and refuses bad policies', async () => {
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'aisle-cli-')), 'gateway.db');
+    const store = new GatewayStore(dbPath);
+    const insert = store.db.prepare(
+      `INSERT INTO decisions (id, at, zone_id, trigger, personalized, model_version, arm, propensity, context, items,
+         reward) VALUES (?, ?, 'beauty', 'zone', 1, 'v1', ?, 0.5, ?, '[]', ?)`,
+    );
+    // a uniform logging policy over two arms; 'top' earns 0.4 of the time, 'promotion' 0.1
+    for (let i = 0; i < 400; i++) {
+      const arm = i % 2 ? 'top' : 'promotion';
+      const reward = arm === 'top' ? Number(i % 10 < 4) : Number(i % 20 === 0);
+      insert.run(`d-${i}`, 1_000 + i, arm, JSON.stringify({ bandit: 'kiosk:zone:personal' }), reward);
+    }
+    store.close();
+    const run = start(['decisions', 'ope', '--db', dbPath, '--policy', 'top', '--json']);
+    expect((await run.exit).code).toBe(0);
+    const est = JSON.parse(run.stdout()) as { n: number; snips: number; snips_ci: [number, number]; logged: number };
+    expect(est.n).toBe(400);
+    expect(est.snips).toBeCloseTo(0.4, 2);
+    expect(est.logged).toBeCloseTo(0.25, 2);
+    expect(est.snips_ci[0]).toBeLessThan(0.4);
+    expect(est.snips_ci[1]).toBeGreaterThan(0.4);
+
+    const bad = start(['decisions', 'ope', '--db', dbPath, '--policy', '{"*":{"hero":1}}']);
+    expect((await bad.exit).code).toBe(2);
+    expect(bad.stderr()).toMatch(/unknown arm "hero"/);
+    const missing = start(['decisions', 'ope', '--db', join(tmpdir(), 'no-such-gateway.db'), '--policy', 'top']);
+    expect((await missing.exit).code).toBe(1);
   });
 });

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { type Command, parsing, UsageError } from './command';
+import { decisions } from './commands/decisions';
 import { devices } from './commands/devices';
 import { gateway } from './commands/gateway';
 import { recsys } from './commands/recsys';
 
 /** Every subcommand, in the order `aisle --help` lists them. Add new ones (`aisle recsys …`) here. */
-const commands: readonly Command[] = [gateway, devices, recsys];
+const commands: readonly Command[] = [gateway, devices, decisions, recsys];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

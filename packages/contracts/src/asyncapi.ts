@@ -8,7 +8,7 @@ import {
 } from './devices';
 import { schemaExamples } from './examples';
 import { PresenceEvent } from './presence';
-import { HelloRefusal, HelloResult, screenEventSchemas } from './screens';
+import { HelloRefusal, HelloResult, SizeRequestResult, screenEventSchemas } from './screens';
 import { STATUS_KIND, TOPIC_FAMILIES, TOPIC_ROOT, type TopicFamily } from './topics';
 import { PROTOCOL_VERSION } from './version';
 
@@ -276,6 +276,14 @@ export function buildAsyncApi(): Json {
       summary:
         "Cards for the shopper in front of a kiosk or mirror (or for the zone when nobody is); to the zone's room.",
     },
+    sizeRequest: {
+      title: 'Size request',
+      summary: 'A mirror asks for another size of the garment the shopper holds.',
+      description:
+        'Only a mirror that said hello may ask. The acknowledgement (`SizeRequestResult`) says whether that size is ' +
+        'in stock here; when it is not, the gateway also pushes `recommendations` with trigger `size_unavailable` ' +
+        '(nearest sizes in stock, then similar items) to the mirror\'s zone.',
+    },
     zoneContext: { title: 'Zone context', summary: "The zone a screen stands in, as it is now; to the zone's room." },
     storeOverview: { title: 'Store overview', summary: 'Whole-store occupancy; to the staff room.' },
   };
@@ -297,6 +305,12 @@ export function buildAsyncApi(): Json {
       `screen speaks an older / newer protocol than ${PROTOCOL_VERSION}).`,
   });
   screenMessages.helloAck = ref(`#/components/messages/${helloResultName}`);
+  const sizeResultName = contractName(SizeRequestResult);
+  messages[sizeResultName] = message(SizeRequestResult, {
+    title: 'Size request result',
+    summary: 'The acknowledgement of `sizeRequest`: in stock here (with the variant), or not, or a refusal.',
+  });
+  screenMessages.sizeRequestAck = ref(`#/components/messages/${sizeResultName}`);
   channels.screens = {
     address: '/',
     title: 'Screens (socket.io default namespace)',
@@ -313,6 +327,13 @@ export function buildAsyncApi(): Json {
     title: 'Accept a screen',
     messages: [ref('#/channels/screens/messages/hello')],
     reply: { channel: ref('#/channels/screens'), messages: [ref('#/channels/screens/messages/helloAck')] },
+  };
+  operations.receiveSizeRequest = {
+    action: 'receive',
+    channel: ref('#/channels/screens'),
+    title: 'Answer a size request from a mirror',
+    messages: [ref('#/channels/screens/messages/sizeRequest')],
+    reply: { channel: ref('#/channels/screens'), messages: [ref('#/channels/screens/messages/sizeRequestAck')] },
   };
   for (const event of Object.keys(screenEventSchemas.serverToClient))
     operations[`send${capitalize(event)}`] = {

@@ -10,9 +10,25 @@ import {
   SensorReading,
 } from './devices';
 import { PresenceEvent } from './presence';
-import { HelloResult, RecommendationsPush, ScreenHello, StoreOverview, ZoneContext } from './screens';
+import {
+  HelloResult,
+  RecommendationsPush,
+  ScreenHello,
+  SizeRequest,
+  SizeRequestResult,
+  StoreOverview,
+  ZoneContext,
+} from './screens';
 import { FloorPlan } from './store';
-import { ApiError, CustomerProfile, PurchaseBatch, PurchaseBatchResult } from './sync';
+import {
+  ApiError,
+  CustomerProfile,
+  ModelRelease,
+  ModelReleases,
+  ProfilePage,
+  PurchaseBatch,
+  PurchaseBatchResult,
+} from './sync';
 
 const ts = 1_764_400_000_000;
 
@@ -140,6 +156,9 @@ export const schemaExamples = {
   RecommendationsPush: {
     schema: RecommendationsPush,
     example: {
+      decisionId: '0b9e8a52-5c1d-4a57-9f0e-2d1c3b4a5e6f',
+      trigger: 'zone',
+      personalized: true,
       zoneId: 'beauty',
       shopper: { ref: '4b1e', dwellMs: 12_000 },
       items: [
@@ -155,12 +174,16 @@ export const schemaExamples = {
             code: 'popular_on_your_path',
             text: { en: 'Popular with shoppers on your path', ko: '같은 동선의 고객에게 인기' },
           },
+          aisle: 'A1',
+          inStock: 12,
         },
       ],
       modelVersion: 'zone-popularity@2026-11-29T04:00:00Z',
       generatedAt: ts,
     },
   },
+  SizeRequest: { schema: SizeRequest, example: { itemId: 'sku-000073-m', size: 'S' } },
+  SizeRequestResult: { schema: SizeRequestResult, example: { ok: true, inStock: false, variantId: 'sku-000073-s' } },
   ZoneContext: {
     schema: ZoneContext,
     example: { zoneId: 'beauty', name: { en: 'Beauty', ko: '뷰티' }, shoppers: 2, updatedAt: ts },
@@ -183,6 +206,11 @@ export const schemaExamples = {
       segment: 'loyal',
       consent: { personalization: true, location: true },
       favouriteCategories: ['beauty'],
+      tastes: { beauty: 0.8 },
+      excludedCategories: [],
+      recentPurchases: [{ itemId: 'sku-000001', at: ts - 86_400_000, channel: 'online' }],
+      onlineCart: [{ itemId: 'sku-000002', quantity: 1, addedAt: ts - 3_600_000 }],
+      appDevices: ['shp-4b1e'],
       updatedAt: ts,
     },
   },
