@@ -12,7 +12,7 @@ export class Assortment {
   readonly #stock = new Map<string, { onHand: number; aisle?: string }>();
   readonly #styles = new Map<string, Product[]>();
   readonly #byCategory = new Map<string, Product[]>();
-  readonly #promotions: readonly Promotion[];
+  readonly #promotions: readonly { promotion: Promotion; items: ReadonlySet<string> }[];
 
   constructor(
     readonly catalog: ReadonlyMap<string, Product>,
@@ -20,7 +20,10 @@ export class Assortment {
   ) {
     this.known = assortment !== undefined;
     for (const s of assortment?.stock ?? []) this.#stock.set(s.itemId, { onHand: s.onHand, aisle: s.aisle });
-    this.#promotions = assortment?.promotions ?? [];
+    // best boost first, each with its items as a set: a lookup per candidate must stay cheap
+    this.#promotions = [...(assortment?.promotions ?? [])]
+      .sort((a, b) => b.boost - a.boost)
+      .map((promotion) => ({ promotion, items: new Set(promotion.itemIds) }));
     for (const p of catalog.values()) {
       const style = p.attributes.style;
       if (style) push(this.#styles, style, p);
@@ -50,18 +53,15 @@ export class Assortment {
 
   /** Promotions running at `now` that cover the product, best boost first. */
   promotionsFor(product: Product, now: number): Promotion[] {
-    return this.#promotions
-      .filter(
-        (p) =>
-          p.startsAt <= now &&
-          now < p.endsAt &&
-          (p.itemIds.includes(product.id) || (p.category !== undefined && p.category === product.category)),
-      )
-      .sort((a, b) => b.boost - a.boost);
+    const found: Promotion[] = [];
+    for (const { promotion: p, items } of this.#promotions)
+      if (p.startsAt <= now && now < p.endsAt && (items.has(product.id) || p.category === product.category))
+        found.push(p);
+    return found;
   }
 
   activePromotions(now: number): Promotion[] {
-    return this.#promotions.filter((p) => p.startsAt <= now && now < p.endsAt);
+    return this.#promotions.map((p) => p.promotion).filter((p) => p.startsAt <= now && now < p.endsAt);
   }
 
   /** The same style in other sizes, nearest size first (sizes XS…XL, or numeric like shoe sizes). */

@@ -18,8 +18,10 @@ export class DecisionLog {
   readonly #setReward: Database.Statement;
   readonly #inserts: DecisionRecord[] = [];
   readonly #rewards: { id: string; reward: number }[] = [];
-  /** Decisions still waiting for their outcome, oldest first. */
+  /** Decisions still waiting for their outcome, oldest first… */
   readonly #pending = new Map<string, Pending>();
+  /** …and the same, by shopper. */
+  readonly #byShopper = new Map<string, Pending[]>();
 
   constructor(
     private readonly db: Database.Database,
@@ -39,17 +41,20 @@ export class DecisionLog {
   record(record: DecisionRecord): void {
     this.#inserts.push(record);
     // only a bandit's choice with a shopper to watch can earn a reward
-    if (record.arm !== 'fixed' && record.shopperRef)
-      this.#pending.set(record.id, { record, items: new Set(record.items.map((i) => i.itemId)) });
+    if (record.arm === 'fixed' || !record.shopperRef) return;
+    const pending = { record, items: new Set(record.items.map((i) => i.itemId)) };
+    this.#pending.set(record.id, pending);
+    const list = this.#byShopper.get(record.shopperRef);
+    if (list) list.push(pending);
+    else this.#byShopper.set(record.shopperRef, [pending]);
   }
 
   /** The shopper acted on `itemId`: decisions that showed it to them within the horizon earn the reward. */
   outcome(shopperRef: string, itemId: string, at: number, reward = 1): number {
     let rewarded = 0;
-    for (const [id, p] of this.#pending) {
-      if (p.record.shopperRef !== shopperRef || !p.items.has(itemId) || at - p.record.at > this.opts.horizonMs)
-        continue;
-      this.#close(id, p, reward);
+    for (const p of [...(this.#byShopper.get(shopperRef) ?? [])]) {
+      if (!p.items.has(itemId) || at - p.record.at > this.opts.horizonMs) continue;
+      this.#close(p, reward);
       rewarded++;
     }
     return rewarded;
@@ -58,9 +63,9 @@ export class DecisionLog {
   /** Decisions past the horizon without an outcome earn 0. */
   expire(now: number): number {
     let expired = 0;
-    for (const [id, p] of this.#pending) {
+    for (const p of this.#pending.values()) {
       if (now - p.record.at <= this.opts.horizonMs) break; // insertion order is time order
-      this.#close(id, p, 0);
+      this.#close(p, 0);
       expired++;
     }
     return expired;
@@ -91,8 +96,12 @@ export class DecisionLog {
     })();
   }
 
-  #close(id: string, p: Pending, reward: number): void {
+  #close(p: Pending, reward: number): void {
+    const { id, shopperRef } = p.record;
     this.#pending.delete(id);
+    const list = this.#byShopper.get(shopperRef!)!;
+    list.splice(list.indexOf(p), 1);
+    if (list.length === 0) this.#byShopper.delete(shopperRef!);
     this.#rewards.push({ id, reward });
     this.opts.bandit.update(p.record.banditContext, p.record.arm, reward);
   }
