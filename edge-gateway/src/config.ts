@@ -106,6 +106,8 @@ export const GatewayConfig = z
       .object({
         /** A product put back after being held this long (ms) brings alternatives to the zone's screen. */
         longTouchMs: z.number().int().nonnegative().default(5_000),
+        /** A trigger's cards stay on the zone's screens this long (ms) before zone updates replace them. */
+        holdMs: z.number().int().nonnegative().default(30_000),
       })
       .prefault({}),
     profiles: z

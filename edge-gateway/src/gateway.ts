@@ -151,6 +151,8 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   // --- decisions pushed to screens -------------------------------------------------
   const lastPush = new Map<string, RecommendationsPush>();
   const requestSeq = new Map<string, number>();
+  /** Zones whose screens show a trigger's cards, and until when zone refreshes leave them there. */
+  const heldUntil = new Map<string, number>();
 
   /** The shopper's session, with their cached profile when identified. */
   function shopperOf(deviceId: string | undefined) {
@@ -198,6 +200,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     const push = await decideFor(zoneId, kind, deviceId, extra);
     if (!push || push.items.length === 0) return;
     requestSeq.set(zoneId, (requestSeq.get(zoneId) ?? 0) + 1); // a zone refresh under way must not overwrite it
+    heldUntil.set(zoneId, now() + config.triggers.holdMs); // nor one that comes soon after
     lastPush.set(zoneId, push);
     hub?.pushRecommendations(push);
     decideLog.info({ zoneId, trigger: kind, items: push.items.length, decisionId: push.decisionId }, 'trigger');
@@ -219,7 +222,13 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   /** A profile changed in the cloud: if that customer is in the store, react to their online cart. */
   function onProfile(profile: CustomerProfile, previous: CustomerProfile | undefined): void {
     const session = [...memory.sessions()].find((s) => s.customerId === profile.customerId);
-    if (!session?.zoneId || !personal(session.deviceId)) return;
+    if (!session) {
+      // a shopper whose app was heard before their profile reached this store is identified now
+      const app = profile.appDevices.map((d) => memory.get(d)).find((s) => s?.zoneId && !s.customerId);
+      if (app?.zoneId) arrived(app.deviceId, app.zoneId);
+      return;
+    }
+    if (!session.zoneId || !personal(session.deviceId)) return;
     const before = new Set(previous?.onlineCart.map((l) => l.itemId) ?? []);
     if (before.size > 0 && profile.onlineCart.length === 0) {
       const removed = [...before].filter((id) => !session.purchased.has(id));
@@ -256,6 +265,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   }
 
   async function refreshZone(zoneId: string): Promise<void> {
+    if (now() < (heldUntil.get(zoneId) ?? 0)) return; // a trigger's cards are still on the screen
     const seq = (requestSeq.get(zoneId) ?? 0) + 1;
     requestSeq.set(zoneId, seq);
     const push = await decideFor(zoneId, 'zone', presence.newestIn(zoneId)?.deviceId);
@@ -285,7 +295,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     const deviceId = shopperId ?? presence.newestIn(zoneId)?.deviceId;
     if (!deviceId) return;
     publishPresence([{ type: 'product_touch', deviceId, zoneId, itemId, action, at }]);
-    const { heldMs } = memory.touch(deviceId, { itemId, zoneId, action, at: ts });
+    const { heldMs } = memory.touch(deviceId, { itemId, zoneId, action, at }, ts);
     if (action === 'picked_up' || action === 'tried_on') decisionLog.outcome(deviceId, itemId, at);
     if (heldMs !== undefined && heldMs >= config.triggers.longTouchMs && personal(deviceId))
       void trigger(zoneId, 'put_back', deviceId, { anchors: [itemId] });
@@ -295,11 +305,14 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   function lingering(deviceId: string, zoneId: string, since: number): void {
     const session = memory.get(deviceId);
     if (!session || !personal(deviceId)) return;
-    const handled = session.touches
-      .filter((t) => t.zoneId === zoneId && t.at >= since && t.action !== 'put_back')
-      .map((t) => t.itemId)
-      .reverse();
-    const anchors = [...new Set(handled)].slice(0, 3);
+    // the items handled here on this visit, newest first, except those whose last touch put them back
+    const last = new Map<string, TouchAction>();
+    for (const t of session.touches) if (t.zoneId === zoneId && t.at >= since) last.set(t.itemId, t.action);
+    const anchors = [...last]
+      .filter(([, action]) => action !== 'put_back')
+      .map(([itemId]) => itemId)
+      .reverse()
+      .slice(0, 3);
     if (anchors.length > 0) void trigger(zoneId, 'lingering', deviceId, { anchors });
   }
 
@@ -554,10 +567,25 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     return pullingModels;
   }
 
-  let pullingProfiles = false;
-  async function refreshProfiles(): Promise<void> {
-    if (pullingProfiles) return;
-    pullingProfiles = true;
+  let pullingProfiles: Promise<void> | undefined;
+  let pullAgain = false;
+  /** Pulls profile changes and stock; a call during a pull is served by one more pull right after it. */
+  function refreshProfiles(): Promise<void> {
+    if (pullingProfiles) {
+      pullAgain = true;
+      return pullingProfiles.then(() => pullingProfiles ?? refreshProfiles());
+    }
+    pullingProfiles = pullProfilesOnce().finally(() => {
+      pullingProfiles = undefined;
+      if (pullAgain) {
+        pullAgain = false;
+        void refreshProfiles();
+      }
+    });
+    return pullingProfiles;
+  }
+
+  async function pullProfilesOnce(): Promise<void> {
     try {
       await pullProfiles({ source: cloud, cache: profiles, storeId, onProfile });
       const fresh = await cloud.assortment(storeId);
@@ -567,8 +595,6 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       }
     } catch (err) {
       log('sync').warn({ err: (err as Error).message }, 'cannot refresh profiles and stock from the cloud');
-    } finally {
-      pullingProfiles = false;
     }
   }
 

@@ -66,23 +66,21 @@ const COMPLEMENTS: Record<string, readonly string[]> = {
  * it (a dress with sandals and a bag), each category with its own best sellers.
  */
 export function demoBaskets(catalog: readonly Product[], opts: { baskets?: number; seed?: number } = {}): string[][] {
-  const { baskets = 4_000, seed = 5 } = opts;
+  const { baskets = 20_000, seed = 5 } = opts;
   const rng = createRng(seed);
   const byCategory = new Map<string, Product[]>();
   for (const p of catalog) byCategory.set(p.category, [...(byCategory.get(p.category) ?? []), p]);
   const ranked = new Map([...byCategory].map(([c, ps]) => [c, shuffled(rng, ps)]));
-  const categories = [...ranked.keys()];
   const pick = (category: string) => {
     const ps = ranked.get(category) ?? [];
     return ps[zipf(rng, ps.length)]?.id;
   };
   const out: string[][] = [];
   for (let b = 0; b < baskets; b++) {
-    const anchor = categories[Math.floor(rng() * categories.length)]!;
-    const basket = [pick(anchor)];
-    const partners = shuffled(rng, COMPLEMENTS[anchor] ?? []).slice(0, 1 + Math.floor(rng() * 2));
-    for (const c of partners) basket.push(pick(c));
-    out.push(basket.filter((id): id is string => id !== undefined));
+    // every item starts baskets (so each has partners to learn); partners follow each category's best sellers
+    const first = catalog[Math.floor(rng() * catalog.length)]!;
+    const partners = shuffled(rng, COMPLEMENTS[first.category] ?? []).slice(0, 1 + Math.floor(rng() * 2));
+    out.push([first.id, ...partners.map(pick).filter((id): id is string => id !== undefined)]);
   }
   return out;
 }

@@ -11,5 +11,26 @@ export { type DemoDevice, demoDevices } from './devices';
 export { connectFleet, DeviceCredential, type Fleet } from './fleet';
 export { demoBaskets, demoHistory } from './history';
 export { createRng, type Rng } from './random';
+export {
+  cartEmptied,
+  cartItemsInStock,
+  deviceConnections,
+  GATEWAY_TIMING,
+  lingering,
+  onlineCart,
+  putBack,
+  runScenarioCommand,
+  SCENARIO_NAMES,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioMessage,
+  type ScenarioName,
+  type ScenarioOptions,
+  type ScenarioResult,
+  type ScenarioTiming,
+  scenarios,
+  sizeUnavailable,
+  stay,
+} from './scenarios';
 export { type Publish, ShopperSimulation, type SimulationOptions } from './shoppers';
 export { demoCustomers, demoFloorPlan, type KnownShopperOptions, withKnownShoppers } from './store';

@@ -64,12 +64,15 @@ export class Assortment {
     return this.#promotions.map((p) => p.promotion).filter((p) => p.startsAt <= now && now < p.endsAt);
   }
 
-  /** The same style in other sizes, nearest size first (sizes XS…XL, or numeric like shoe sizes). */
-  otherSizes(itemId: string): Product[] {
+  /**
+   * The same style in other sizes, nearest first to `around` (default the item's own size): sizes XS…XL, or numeric
+   * like shoe sizes.
+   */
+  otherSizes(itemId: string, around?: string): Product[] {
     const product = this.catalog.get(itemId);
     const style = product?.attributes.style;
     if (!product || !style) return [];
-    const from = sizeRank(product.attributes.size);
+    const from = sizeRank(around ?? product.attributes.size);
     return (this.#styles.get(style) ?? [])
       .filter((p) => p.id !== itemId)
       .sort((a, b) => Math.abs(sizeRank(a.attributes.size) - from) - Math.abs(sizeRank(b.attributes.size) - from));

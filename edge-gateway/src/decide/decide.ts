@@ -157,7 +157,7 @@ export function createDecider(opts: DeciderOptions) {
       }
       case 'size_unavailable': {
         const anchor = anchors[0];
-        const sizes = anchor ? assortment.otherSizes(anchor).filter((p) => assortment.inStock(p.id)) : [];
+        const sizes = anchor ? assortment.otherSizes(anchor, req.size).filter((p) => assortment.inStock(p.id)) : [];
         const ranked = await fromModel(opts.model, anonymousState);
         const similar = similarTo(anchors, assortment, ranked).filter((c) => !sizes.some((p) => p.id === c.itemId));
         scored = [

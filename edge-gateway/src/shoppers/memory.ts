@@ -95,22 +95,22 @@ export class ShopperMemory {
   }
 
   /**
-   * Records a product handled. For a put-back of an item the shopper picked up, returns how long they held it
-   * (the long-touch trigger reads it).
+   * Records a product handled (`touch.at` on the gateway's clock). For a put-back of an item the shopper picked up,
+   * returns how long they held it, measured on `deviceTs`, the clock of the shelf that saw both (default `at`).
    */
-  touch(deviceId: string, touch: Touch): { heldMs?: number } {
+  touch(deviceId: string, touch: Touch, deviceTs = touch.at): { heldMs?: number } {
     const s = this.ensure(deviceId, touch.at);
     s.touches.push(touch);
     const max = this.opts.maxTouches ?? 50;
     if (s.touches.length > max) s.touches.splice(0, s.touches.length - max);
     if (touch.action === 'picked_up') {
-      s.holding.set(touch.itemId, touch.at);
+      s.holding.set(touch.itemId, deviceTs);
       return {};
     }
     if (touch.action === 'put_back') {
       const since = s.holding.get(touch.itemId);
       s.holding.delete(touch.itemId);
-      return since === undefined ? {} : { heldMs: Math.max(0, touch.at - since) };
+      return since === undefined ? {} : { heldMs: Math.max(0, deviceTs - since) };
     }
     return {};
   }
