@@ -8,6 +8,8 @@
 /** Beta(α, β) posteriors of the reward rate of each arm, per context. */
 export class ThompsonBandit {
   readonly #posteriors = new Map<string, { alpha: number; beta: number }[]>();
+  /** P(arm | context) per context, estimated once per posterior change (updates are rarer than choices). */
+  readonly #probabilities = new Map<string, number[]>();
 
   constructor(
     readonly arms: readonly string[],
@@ -30,15 +32,20 @@ export class ThompsonBandit {
 
   /**
    * Chooses an arm for `context`. `propensity` = P(this arm | context) = ε / arms + (1 − ε) · P_TS(arm), with
-   * P_TS estimated from `propensityDraws` posterior draws; `probabilities` holds that for every arm, in order.
+   * P_TS estimated from `propensityDraws` posterior draws (again after each update of the context's posterior);
+   * `probabilities` holds that for every arm, in order.
    */
   choose(context: string): { arm: string; propensity: number; probabilities: number[] } {
     const post = this.#posterior(context);
     const K = this.arms.length;
     const arm = this.random() < this.epsilon ? Math.floor(this.random() * K) : this.#draw(post);
-    const wins = new Array<number>(K).fill(0);
-    for (let d = 0; d < this.propensityDraws; d++) wins[this.#draw(post)]!++;
-    const probabilities = wins.map((w) => this.epsilon / K + (1 - this.epsilon) * (w / this.propensityDraws));
+    let probabilities = this.#probabilities.get(context);
+    if (!probabilities) {
+      const wins = new Array<number>(K).fill(0);
+      for (let d = 0; d < this.propensityDraws; d++) wins[this.#draw(post)]!++;
+      probabilities = wins.map((w) => this.epsilon / K + (1 - this.epsilon) * (w / this.propensityDraws));
+      this.#probabilities.set(context, probabilities);
+    }
     return { arm: this.arms[arm]!, propensity: probabilities[arm]!, probabilities };
   }
 
@@ -50,6 +57,7 @@ export class ThompsonBandit {
     const p = this.#posterior(context)[a]!;
     p.alpha += reward;
     p.beta += 1 - reward;
+    this.#probabilities.delete(context);
   }
 
   #posterior(context: string) {
