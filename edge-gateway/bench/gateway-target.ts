@@ -14,7 +14,10 @@ export interface GatewayTargetOptions {
   dir: string;
   storeId: string;
   ingest: { ratePerSecond: number; burst: number };
-  presence: { confirmMs: number };
+  /** Presence settings; those left out keep the gateway's defaults. */
+  presence?: GatewayConfigInput['presence'];
+  /** Scanners added to the demo floor plan and the registry (e.g. a prober's own); none by default. */
+  extraScanners?: { id: string; zoneId: string }[];
 }
 
 /**
@@ -26,6 +29,10 @@ export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: 
   const { dir, storeId } = opts;
   const { plan, cloud, cloudUrl, floorPlanPath, modelDir } = await demoStoreFiles(dir, storeId);
   onCleanup(() => cloud.app.close());
+  if (opts.extraScanners?.length) {
+    plan.scanners.push(...opts.extraScanners);
+    writeFileSync(floorPlanPath, JSON.stringify(plan));
+  }
 
   const scanners: ScannerConnection[] = plan.scanners.map((s) => ({
     scannerId: s.id,
@@ -58,7 +65,7 @@ export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: 
     mqtt: { port: 0 },
     auth: { mode: 'registry', registryPath: join(dir, 'devices.json') },
     ingest: opts.ingest,
-    presence: opts.presence,
+    ...(opts.presence && { presence: opts.presence }),
   };
   const gateway = await createGateway(config, { logger: pino({ level: 'warn' }, sink) });
   let closed = false;

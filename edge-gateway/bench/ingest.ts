@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type PresenceEvent, topics } from '@aisle/contracts';
 import mqtt from 'mqtt';
+import { cleanup, onCleanup, wasInterrupted } from './cleanup';
 import { type GatewayTarget, startGatewayTarget } from './gateway-target';
 import { MIN_MOVE_EVERY, MOVE_RSSI, type RunResult, STAY_RSSI, type TrafficShape } from './protocol';
 import { type Publisher, startPublisher } from './publisher-client';
@@ -63,30 +64,6 @@ const WARMUP_RATE = 20_000;
 const WARMUP_DRAIN_MAX_MS = 40_000;
 
 class BenchError extends Error {}
-
-// --- cleanup ---------------------------------------------------------------------------
-const cleanups: (() => Promise<void> | void)[] = [];
-const onCleanup = (fn: () => Promise<void> | void) => cleanups.push(fn);
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) {
-      try {
-        await Promise.race([fn(), sleep(10_000)]);
-      } catch (err) {
-        console.error(`cleanup: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
 
 // --- targets ----------------------------------------------------------------------------
 interface Reading {
@@ -451,7 +428,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   async (err: unknown) => {
-    if (!interrupted) console.error(err instanceof BenchError ? `bench:ingest: ${err.message}` : err);
+    if (!wasInterrupted()) console.error(err instanceof BenchError ? `bench:ingest: ${err.message}` : err);
     await cleanup();
     process.exit(1);
   },

@@ -51,13 +51,11 @@ export class Assortment {
     if (s) s.onHand = Math.max(0, s.onHand - quantity);
   }
 
-  /** Promotions running at `now` that cover the product, best boost first. */
-  promotionsFor(product: Product, now: number): Promotion[] {
-    const found: Promotion[] = [];
+  /** The promotion with the best boost running at `now` that covers the product. */
+  promotionFor(product: Product, now: number): Promotion | undefined {
     for (const { promotion: p, items } of this.#promotions)
-      if (p.startsAt <= now && now < p.endsAt && (items.has(product.id) || p.category === product.category))
-        found.push(p);
-    return found;
+      if (p.startsAt <= now && now < p.endsAt && (items.has(product.id) || p.category === product.category)) return p;
+    return undefined;
   }
 
   activePromotions(now: number): Promotion[] {

@@ -152,14 +152,16 @@ export function createDecider(opts: DeciderOptions) {
       case 'put_back':
       case 'cart_emptied': {
         const ranked = await fromModel(opts.model, personal ? personalState() : anonymousState);
-        scored = similarTo(anchors, assortment, ranked);
+        scored = similarTo(anchors, assortment, ranked, opts.pool * 2);
         break;
       }
       case 'size_unavailable': {
         const anchor = anchors[0];
         const sizes = anchor ? assortment.otherSizes(anchor, req.size).filter((p) => assortment.inStock(p.id)) : [];
         const ranked = await fromModel(opts.model, anonymousState);
-        const similar = similarTo(anchors, assortment, ranked).filter((c) => !sizes.some((p) => p.id === c.itemId));
+        const similar = similarTo(anchors, assortment, ranked, opts.pool * 2).filter(
+          (c) => !sizes.some((p) => p.id === c.itemId),
+        );
         scored = [
           ...sizes.map((p, i) => ({ itemId: p.id, score: 3 - i * 0.01, anchor })),
           ...similar.map((c) => ({ ...c, score: Math.min(c.score, 2) })),
@@ -311,7 +313,7 @@ export function createDecider(opts: DeciderOptions) {
           };
         if ((profile?.tastes[product.category] ?? 0) >= 0.5) return reason('matches_your_taste');
       }
-      const promotion = assortment.promotionsFor(product, req.now)[0];
+      const promotion = assortment.promotionFor(product, req.now);
       if (promotion) return { code: 'on_promotion', text: promotion.label };
       const home = zoneOfCategory.get(product.category);
       if (personal && home && home.id !== req.zoneId && session?.path.includes(home.id))
@@ -361,8 +363,13 @@ export function shopperRef(deviceId: string): string {
   return deviceId.slice(-4);
 }
 
-/** Items like the anchors (same category, by product similarity), lifted by how the model ranks them. */
-function similarTo(anchors: readonly string[], assortment: Assortment, ranked: readonly RankedItem[]): Scored[] {
+/** The `limit` items most like the anchors (same category, by product similarity), lifted by the model's ranking. */
+function similarTo(
+  anchors: readonly string[],
+  assortment: Assortment,
+  ranked: readonly RankedItem[],
+  limit: number,
+): Scored[] {
   const relevance = relevanceOf(ranked);
   const best = new Map<string, Scored>();
   for (const anchorId of anchors) {
@@ -374,7 +381,7 @@ function similarTo(anchors: readonly string[], assortment: Assortment, ranked: r
       if (!prev || prev.score < score) best.set(p.id, { itemId: p.id, score, anchor: anchorId });
     }
   }
-  return [...best.values()].sort((a, b) => b.score - a.score);
+  return [...best.values()].sort((a, b) => b.score - a.score).slice(0, limit);
 }
 
 /** Co-purchased items from other categories than the anchors' (a top with trousers, not another top). */
@@ -416,7 +423,7 @@ function rerank(
   return candidates
     .map((c) => {
       const p = catalog.get(c.itemId)!;
-      const promotion = assortment.promotionsFor(p, now)[0];
+      const promotion = assortment.promotionFor(p, now);
       const boost =
         1 +
         (promotion?.boost ?? 0) +

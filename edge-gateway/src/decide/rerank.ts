@@ -58,17 +58,32 @@ export function productSimilarity(a: Product, b: Product): number {
   const pa = attributePairs(a);
   const pb = attributePairs(b);
   let shared = 0;
-  for (const x of pa) if (pb.has(x)) shared++;
-  const union = pa.size + pb.size - shared;
+  for (let i = 0, j = 0; i < pa.length && j < pb.length; ) {
+    if (pa[i] === pb[j]) {
+      shared++;
+      i++;
+      j++;
+    } else if (pa[i]! < pb[j]!) i++;
+    else j++;
+  }
+  const union = pa.length + pb.length - shared;
   return (a.category === b.category ? 0.5 : 0) + (a.brand === b.brand ? 0.3 : 0) + (union ? (0.2 * shared) / union : 0);
 }
 
-// Products are immutable once loaded, so their `name=value` sets are computed once.
-const pairsOf = new WeakMap<Product, Set<string>>();
-function attributePairs(p: Product): Set<string> {
+// Products are immutable once loaded: each one's `name=value` pairs become a sorted list of interned numbers once,
+// and two lists are compared by merging them.
+const pairIds = new Map<string, number>();
+const pairsOf = new WeakMap<Product, Int32Array>();
+function attributePairs(p: Product): Int32Array {
   let pairs = pairsOf.get(p);
   if (!pairs) {
-    pairs = new Set(Object.entries(p.attributes).map(([k, v]) => `${k}=${v}`));
+    const ids = new Set<number>();
+    for (const [k, v] of Object.entries(p.attributes)) {
+      const key = `${k}=${v}`;
+      if (!pairIds.has(key)) pairIds.set(key, pairIds.size);
+      ids.add(pairIds.get(key)!);
+    }
+    pairs = Int32Array.from(ids).sort();
     pairsOf.set(p, pairs);
   }
   return pairs;

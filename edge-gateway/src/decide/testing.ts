@@ -110,8 +110,8 @@ export function profile(p: Partial<CustomerProfileInput> = {}): CustomerProfile 
 export function shopper(zoneId: string, touched: string[] = [], prof?: CustomerProfile): DecisionShopper {
   const memory = new ShopperMemory();
   memory.enterZone('shp-abcd1234', zoneId, NOW - 60_000);
-  touched.forEach((itemId, i) =>
-    memory.touch('shp-abcd1234', { itemId, zoneId, action: 'picked_up', at: NOW - 50_000 + i }),
-  );
+  touched.forEach((itemId, i) => {
+    memory.touch('shp-abcd1234', { itemId, zoneId, action: 'picked_up', at: NOW - 50_000 + i });
+  });
   return { session: memory.get('shp-abcd1234')!, profile: prof };
 }

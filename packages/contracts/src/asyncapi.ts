@@ -282,7 +282,7 @@ export function buildAsyncApi(): Json {
       description:
         'Only a mirror that said hello may ask. The acknowledgement (`SizeRequestResult`) says whether that size is ' +
         'in stock here; when it is not, the gateway also pushes `recommendations` with trigger `size_unavailable` ' +
-        '(nearest sizes in stock, then similar items) to the mirror\'s zone.',
+        "(nearest sizes in stock, then similar items) to the mirror's zone.",
     },
     zoneContext: { title: 'Zone context', summary: "The zone a screen stands in, as it is now; to the zone's room." },
     storeOverview: { title: 'Store overview', summary: 'Whole-store occupancy; to the staff room.' },

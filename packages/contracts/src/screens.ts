@@ -108,9 +108,7 @@ export const StoreOverview = z
 export type StoreOverview = z.infer<typeof StoreOverview>;
 
 /** A mirror asks for another size of the garment the shopper holds. */
-export const SizeRequest = z
-  .object({ itemId: ItemId, size: z.string().min(1).max(16) })
-  .strict();
+export const SizeRequest = z.object({ itemId: ItemId, size: z.string().min(1).max(16) }).strict();
 export type SizeRequest = z.infer<typeof SizeRequest>;
 
 export const SizeRequestResult = z.discriminatedUnion('ok', [

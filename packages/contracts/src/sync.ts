@@ -57,7 +57,11 @@ export type ProfilePage = z.infer<typeof ProfilePage>;
 /** A model version published in the cloud registry for a store, with how it should be rolled out. */
 export const ModelRelease = z
   .object({
-    version: z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
+    version: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
     kind: z.string().min(1).max(64),
     /** Every file of the model folder (model.json, model.onnx, ...) and its sha256. */
     files: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), z.string().regex(/^[0-9a-f]{64}$/)),
@@ -65,9 +69,7 @@ export const ModelRelease = z
      * full: every request; canary: `percent` of shoppers by a stable hash; shadow: scored beside the live
      * model on `percent` of requests and logged, never shown.
      */
-    rollout: z
-      .object({ mode: z.enum(['full', 'canary', 'shadow']), percent: z.number().min(0).max(100) })
-      .strict(),
+    rollout: z.object({ mode: z.enum(['full', 'canary', 'shadow']), percent: z.number().min(0).max(100) }).strict(),
     createdAt: Timestamp,
   })
   .strict();

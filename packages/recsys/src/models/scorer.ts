@@ -77,8 +77,10 @@ export function excludeMaskOf(
   itemIndex: ReadonlyMap<string, number>,
   n: number,
   exclude: Iterable<string>,
+  /** A zeroed mask of length n to fill instead of allocating one. */
+  into?: Float32Array,
 ): Float32Array {
-  const mask = new Float32Array(n);
+  const mask = into ?? new Float32Array(n);
   for (const id of exclude) {
     const i = itemIndex.get(id);
     if (i !== undefined) mask[i] = 1;

@@ -170,15 +170,21 @@ abstract class OnnxRecommender implements Recommender {
   /** The graph inputs other than k for one request. */
   protected abstract feeds(state: ShopperState): Record<string, Tensor>;
 
+  /** Called when the run that used `feeds` is over (its buffers may be reused). */
+  protected done(_feeds: Record<string, Tensor>): void {}
+
   async recommend(state: ShopperState, k: number): Promise<RankedItem[]> {
     const session = this.#session;
     if (!session) throw new Error(`recommender ${this.version} is closed`);
     const top = effectiveK(k, this.card.items.length);
     if (top === 0) return [];
-    const out = await session.run({
-      ...this.feeds(state),
-      [RANKING_IO.k]: new Tensor('int64', BigInt64Array.of(BigInt(top)), [1]),
-    });
+    const feeds = this.feeds(state);
+    let out: InferenceSession.OnnxValueMapType;
+    try {
+      out = await session.run({ ...feeds, [RANKING_IO.k]: new Tensor('int64', BigInt64Array.of(BigInt(top)), [1]) });
+    } finally {
+      this.done(feeds);
+    }
     return rankedOutputs(out[RANKING_IO.scores]?.data, out[RANKING_IO.indices]?.data).map((r) => ({
       itemId: this.card.items[r.index]!,
       score: r.score,
@@ -208,6 +214,11 @@ class ZonePopularityRecommender extends OnnxRecommender {
 /** Any history model: the shopper's interactions (oldest first, with weights and ages) in, ranked items out. */
 class HistoryRecommender extends OnnxRecommender {
   readonly #index: Map<string, number> = itemIndexOf(this.card.items);
+  /**
+   * Exclusion masks of finished requests, zeroed, for the next ones: a mask is as long as the catalogue (80 KB for
+   * 20k items) and allocating one per request is most of a request's garbage.
+   */
+  readonly #masks: Float32Array[] = [];
 
   protected feeds(state: ShopperState): Record<string, Tensor> {
     const N = this.card.items.length;
@@ -225,10 +236,15 @@ class HistoryRecommender extends OnnxRecommender {
       [io.ages]: new Tensor('float32', encoded.ages, [L]),
       [io.excludeMask]: new Tensor(
         'float32',
-        excludeMaskOf(this.#index, N, state.exclude ?? history.map(historyItem)),
+        excludeMaskOf(this.#index, N, state.exclude ?? history.map(historyItem), this.#masks.pop()),
         [1, N],
       ),
     };
+  }
+
+  protected override done(feeds: Record<string, Tensor>): void {
+    const mask = feeds[HISTORY_IO.excludeMask]?.data;
+    if (mask instanceof Float32Array && this.#masks.length < 8) this.#masks.push(mask.fill(0));
   }
 }
 
