@@ -96,6 +96,38 @@ describe('decision pipeline ranking', () => {
     }
   });
 
+  it('adds what goes with the shopper’s history when the main model ranks without it', async () => {
+    const popularity = await loadTestModel('popularity');
+    try {
+      const touchedTop = shopper('apparel', ['t3']);
+      const alone = await testDecider(popularity)({
+        zoneId: 'apparel',
+        trigger: 'zone',
+        shopper: touchedTop,
+        now: NOW,
+      });
+      const withBundles = await testDecider(popularity, { bundles: recommender })({
+        zoneId: 'apparel',
+        trigger: 'zone',
+        shopper: touchedTop,
+        now: NOW,
+      });
+      // trousers are bought with tops, but sell less than lipsticks
+      expect(alone.push.items.some((i) => i.category === 'pants')).toBe(false);
+      expect(withBundles.push.items.some((i) => i.category === 'pants')).toBe(true);
+      // a shopper with no history gets the main model's ranking either way
+      const nobody = await testDecider(popularity, { bundles: recommender })({
+        zoneId: 'apparel',
+        trigger: 'zone',
+        now: NOW,
+      });
+      const nobodyAlone = await testDecider(popularity)({ zoneId: 'apparel', trigger: 'zone', now: NOW });
+      expect(nobody.push.items.map((i) => i.itemId)).toEqual(nobodyAlone.push.items.map((i) => i.itemId));
+    } finally {
+      await popularity.close();
+    }
+  });
+
   it('lifts items on promotion and says so', async () => {
     const promo = stockAll();
     promo.promotions = [

@@ -177,8 +177,15 @@ export function createDecider(opts: DeciderOptions) {
         scored = completeTheLook(anchors, ranked, catalog);
         break;
       }
-      default:
-        scored = (await fromModel(opts.model, personal ? personalState() : anonymousState)).map((c) => ({ ...c }));
+      default: {
+        const state = personal ? personalState() : anonymousState;
+        const ranked = await fromModel(opts.model, state);
+        // what goes with the shopper's history, from the co-purchase model, joins the main model's candidates
+        const withHistory = opts.bundles && (state.history?.length ?? 0) > 0;
+        scored = withHistory
+          ? blend(ranked, (await opts.bundles!.recommend(state, opts.pool, routingKey)).items)
+          : ranked;
+      }
     }
 
     // 2. filters
@@ -393,6 +400,16 @@ function completeTheLook(
   const categories = new Set(anchors.map((id) => catalog.get(id)!.category));
   const other = ranked.filter((r) => !categories.has(catalog.get(r.itemId)?.category ?? ''));
   return other.map((r) => ({ itemId: r.itemId, score: r.score, anchor: anchors[0] }));
+}
+
+/** Two rankings as one: each rescaled to [0, 1], the main one weighing 0.6, the other 0.4. */
+function blend(main: readonly RankedItem[], other: readonly RankedItem[]): Scored[] {
+  const a = relevanceOf(main);
+  const b = relevanceOf(other);
+  const ids = new Set([...a.keys(), ...b.keys()]);
+  return [...ids]
+    .map((itemId) => ({ itemId, score: 0.6 * (a.get(itemId) ?? 0) + 0.4 * (b.get(itemId) ?? 0) }))
+    .sort((x, y) => y.score - x.score);
 }
 
 function relevanceOf(ranked: readonly RankedItem[]): Map<string, number> {

@@ -10,12 +10,12 @@ import {
   type StoreAssortment,
   type Zone,
 } from '@aisle/contracts';
-import { createRng, saveModel, trainBundles } from '@aisle/recsys';
+import { createRng, saveModel, trainBundles, trainPopularity } from '@aisle/recsys';
 import { loadRecommender, type Recommender } from '@aisle/recsys/serve';
 import { ShopperMemory } from '../shoppers/memory';
 import { Assortment } from './assortment';
 import { ThompsonBandit } from './bandit';
-import { ARMS, createDecider, type DecisionShopper } from './decide';
+import { ARMS, createDecider, type DecisionModel, type DecisionShopper } from './decide';
 
 export const NOW = Date.UTC(2026, 10, 29, 14, 0);
 export const DAY = 86_400_000;
@@ -66,25 +66,34 @@ export const stockAll = (overrides: Record<string, number> = {}): StoreAssortmen
   updatedAt: NOW,
 });
 
-/** The co-purchase model trained on `baskets()`, loaded with ONNX Runtime. */
-export async function loadTestModel(): Promise<Recommender> {
+/** The co-purchase model trained on `baskets()` (or plain popularity over them), loaded with ONNX Runtime. */
+export async function loadTestModel(kind: 'bundles' | 'popularity' = 'bundles'): Promise<Recommender> {
   const dir = mkdtempSync(join(tmpdir(), 'aisle-decide-'));
-  const model = trainBundles(baskets(), { items: catalog.map((p) => p.id), now: NOW, minSupport: 1, epsilon: 0.5 });
+  const items = catalog.map((p) => p.id);
+  const model =
+    kind === 'bundles'
+      ? trainBundles(baskets(), { items, now: NOW, minSupport: 1, epsilon: 0.5 })
+      : trainPopularity(baskets(), { items, now: NOW });
   await saveModel(model, dir);
   return loadRecommender(dir);
 }
 
+function served(recommender: Recommender): DecisionModel {
+  return {
+    version: recommender.version,
+    recommend: async (state, k) => ({ items: await recommender.recommend(state, k), version: recommender.version }),
+  };
+}
+
 export function testDecider(
   recommender: Recommender,
-  opts: { assortment?: StoreAssortment; diversity?: number; seed?: number } = {},
+  opts: { assortment?: StoreAssortment; diversity?: number; seed?: number; bundles?: Recommender } = {},
 ) {
   const assortment = new Assortment(byId, 'assortment' in opts ? opts.assortment : stockAll());
   let n = 0;
   return createDecider({
-    model: {
-      version: recommender.version,
-      recommend: async (state, k) => ({ items: await recommender.recommend(state, k), version: recommender.version }),
-    },
+    model: served(recommender),
+    ...(opts.bundles && { bundles: served(opts.bundles) }),
     assortment: () => assortment,
     zones,
     count: 4,
