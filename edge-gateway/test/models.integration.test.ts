@@ -115,6 +115,8 @@ describe('model versions from the cloud registry', () => {
   });
 
   it('rolls a canary whose p99 regresses back by itself: no request fails, and logs and /metrics show it', async () => {
+    // the live version's latency on quiet traffic is the baseline (the swap under load above is not)
+    for (let i = 0; i < 600; i++) await ask();
     const slow = await slowModelDir(join(dir, 'v3s'), join(dir, 'v2'), 'v3-slow', { size: 384, depth: 24 });
     await publishModel(cloud.app, STORE, slow.dir, { mode: 'canary', percent: 100 });
     expect(await gateway.pullModels()).toMatchObject({ staged: 'v3-slow' });
