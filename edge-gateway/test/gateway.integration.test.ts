@@ -292,6 +292,12 @@ describe('edge gateway, end to end in one process', () => {
     const touch = await until('touch', () => mine().find((e) => e.type === 'product_touch'));
     expect(touch).toMatchObject({ zoneId: 'accessories', itemId: 'sku-000300', action: 'picked_up' });
     await monitor.endAsync();
+    // an unidentified shopper's profile is this visit, in memory only: no profile row is ever written for it
+    const session = gateway.memory.get('shp-presence1')!;
+    expect(session.customerId).toBeUndefined();
+    expect(session.touches.map((t) => t.itemId)).toEqual(['sku-000300']);
+    expect(gateway.store.db.prepare('SELECT count(*) FROM profiles').pluck().get()).toBe(0);
+    expect(gateway.store.db.prepare('SELECT count(*) FROM profile_devices').pluck().get()).toBe(0);
   });
 
   it('sends the staff screen the store overview with live occupancy', async () => {
