@@ -22,7 +22,7 @@ import { createRng, encodeHistory, HISTORY_IO, historyItem, itemIndexOf, RANKING
 import type { ShopperState } from '@aisle/recsys/serve';
 // onnxruntime-node comes with @aisle/recsys (hoisted); the floor must use the very same runtime
 import { InferenceSession, env as ortEnv, Tensor } from 'onnxruntime-node';
-import { GatewayConfig } from '../src/config';
+import { GatewayConfig, modelBounds } from '../src/config';
 import { Assortment } from '../src/decide/assortment';
 import { ThompsonBandit } from '../src/decide/bandit';
 import { ARMS, createDecider, type Decide, type DecisionModel, isPersonal } from '../src/decide/decide';
@@ -258,11 +258,7 @@ async function main(): Promise<void> {
         logger: log('models'),
         registry: metrics.registry,
         db: store.db,
-        bounds: {
-          maxErrorRate: config.models.maxErrorRate,
-          maxP99Ratio: config.models.maxP99Ratio,
-          minP99Ms: config.models.minP99Ms,
-        },
+        bounds: modelBounds(config.models),
         warmup: WARMUP,
         now: clock,
       }),

@@ -146,3 +146,8 @@ export const GatewayConfig = z
   .strict();
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 export type GatewayConfigInput = z.input<typeof GatewayConfig>;
+
+/** The rollback bounds of `models` as the model manager takes them. */
+export function modelBounds(models: GatewayConfig['models']) {
+  return { maxErrorRate: models.maxErrorRate, maxP99Ratio: models.maxP99Ratio, minP99Ms: models.minP99Ms };
+}

@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { type DeviceMessage, EmbeddedBroker } from './broker/embedded';
 import { ExternalBroker } from './broker/external';
 import { openPolicy } from './broker/policy';
-import { GatewayConfig, type GatewayConfigInput } from './config';
+import { GatewayConfig, type GatewayConfigInput, modelBounds } from './config';
 import { Assortment } from './decide/assortment';
 import { ThompsonBandit } from './decide/bandit';
 import { ARMS, createDecider, type DecisionModel, isPersonal } from './decide/decide';
@@ -94,11 +94,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       logger: log('models'),
       registry: metrics.registry,
       db: store.db,
-      bounds: {
-        maxErrorRate: config.models.maxErrorRate,
-        maxP99Ratio: config.models.maxP99Ratio,
-        minP99Ms: config.models.minP99Ms,
-      },
+      bounds: modelBounds(config.models),
       now,
     });
     if (config.models.bundlesDir) bundles = await loadRecommender(config.models.bundlesDir);

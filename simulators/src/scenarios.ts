@@ -275,14 +275,20 @@ const newShopper = (rng: Rng) => `shp-${shortId(rng, 10)}`;
 
 // --- the scenarios -----------------------------------------------------------------
 
-/** (1) A shopper picks a product up, holds it past the long-touch threshold and puts it back: alternatives. */
-export const putBack: Scenario = async (ctx, opts = {}) => {
+/** A shopper (new, or the one asked for) walks into a zone with shelves and picks a product up there. */
+async function pickUpAtShelf(ctx: ScenarioContext, opts: ScenarioOptions) {
   const rng = createRng(opts.seed ?? 1);
   const zone = zoneFor(ctx, opts, 'any', true);
   const item = itemIn(ctx, opts, rng, zone.categories);
   const shopper = opts.shopperDeviceId ?? newShopper(rng);
   await walkIn(ctx, shopper, zone.id);
   await shelf(ctx, zone.id, item, 'picked_up', shopper);
+  return { zone, item, shopper };
+}
+
+/** (1) A shopper picks a product up, holds it past the long-touch threshold and puts it back: alternatives. */
+export const putBack: Scenario = async (ctx, opts = {}) => {
+  const { zone, item, shopper } = await pickUpAtShelf(ctx, opts);
   const heldFrom = ctx.now();
   await stay(ctx, shopper, zone.id, timing(ctx).longTouchMs + 500);
   await shelf(ctx, zone.id, item, 'put_back', shopper);
@@ -407,12 +413,7 @@ export const cartEmptied: Scenario = async (ctx, opts = {}) => {
 
 /** (5) A shopper picks a product up and stays at the shelf past the dwell threshold: what completes the look. */
 export const lingering: Scenario = async (ctx, opts = {}) => {
-  const rng = createRng(opts.seed ?? 1);
-  const zone = zoneFor(ctx, opts, 'any', true);
-  const item = itemIn(ctx, opts, rng, zone.categories);
-  const shopper = opts.shopperDeviceId ?? newShopper(rng);
-  await walkIn(ctx, shopper, zone.id);
-  await shelf(ctx, zone.id, item, 'picked_up', shopper);
+  const { zone, item, shopper } = await pickUpAtShelf(ctx, opts);
   const { dwellThresholdMs } = timing(ctx);
   await stay(ctx, shopper, zone.id, dwellThresholdMs + PRESENCE_TICK_MS + 500);
   ctx.log?.(`stayed in ${zone.id} for over ${dwellThresholdMs} ms with it`);

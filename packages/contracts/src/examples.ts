@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { Catalog, Product } from './catalog';
+import { Catalog, Product, StoreAssortment } from './catalog';
 import {
   BeaconSighting,
   DeadLetterNotice,
@@ -51,6 +51,17 @@ const purchase: PosPurchase = {
   total: 65,
   currency: 'USD',
   ts,
+};
+
+const release: ModelRelease = {
+  version: 'seq-knn-2026-11-29',
+  kind: 'seq-knn',
+  files: {
+    'model.json': 'a3f1c2d4e5b6a7980123456789abcdef0123456789abcdef0123456789abcdef',
+    'model.onnx': '5e6f7a8b9c0d1e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b',
+  },
+  rollout: { mode: 'canary', percent: 10 },
+  createdAt: ts,
 };
 
 /** Every schema of this package, each with one valid example (tests and docs use them). */
@@ -214,6 +225,50 @@ export const schemaExamples = {
       updatedAt: ts,
     },
   },
+  ProfilePage: {
+    schema: ProfilePage,
+    example: {
+      profiles: [
+        {
+          customerId: 'cus-0002',
+          consent: { personalization: false, location: true },
+          favouriteCategories: [],
+          tastes: {},
+          excludedCategories: [],
+          recentPurchases: [],
+          onlineCart: [],
+          appDevices: [],
+          updatedAt: ts,
+        },
+      ],
+      cursor: 42,
+      more: false,
+    },
+  },
+  StoreAssortment: {
+    schema: StoreAssortment,
+    example: {
+      storeId: 'seoul-01',
+      stock: [
+        { itemId: 'sku-000001', onHand: 12, aisle: 'A1' },
+        { itemId: 'sku-000073-s', onHand: 0, aisle: 'A2' },
+      ],
+      promotions: [
+        {
+          id: 'skincare-week',
+          label: { en: 'Skincare week: 20% off', ko: '스킨케어 위크 20% 할인' },
+          itemIds: [],
+          category: 'skincare',
+          boost: 0.2,
+          startsAt: ts,
+          endsAt: ts + 7 * 86_400_000,
+        },
+      ],
+      updatedAt: ts,
+    },
+  },
+  ModelRelease: { schema: ModelRelease, example: release },
+  ModelReleases: { schema: ModelReleases, example: { releases: [release] } },
   ApiError: {
     schema: ApiError,
     example: {
