@@ -1,14 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import {
-  type CustomerProfile,
-  type DecisionTrigger,
   type PresenceEvent,
   type Product,
-  type RecommendationsPush,
   type ScreenKind,
-  type SizeRequest,
-  type SizeRequestResult,
   type StoreAssortment,
   type StoreOverview,
   TOPIC_FAMILIES,
@@ -25,7 +20,8 @@ import { openPolicy } from './broker/policy';
 import { GatewayConfig, type GatewayConfigInput, modelBounds } from './config';
 import { Assortment } from './decide/assortment';
 import { ThompsonBandit } from './decide/bandit';
-import { ARMS, createDecider, type DecisionModel, isPersonal } from './decide/decide';
+import { ARMS, createDecider, type DecisionModel } from './decide/decide';
+import { createDecisionFeed } from './decide/feed';
 import { DecisionLog } from './decide/log';
 import { DeviceRegistry } from './devices/registry';
 import { GatewayError } from './errors';
@@ -140,112 +136,25 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     newId: randomUUID,
   });
   const screensLog = log('realtime');
-  const decideLog = log('decide');
   const screenKinds = new Map<string, ScreenKind>();
   for (const s of floorPlan.screens) if (s.zoneId && !screenKinds.has(s.zoneId)) screenKinds.set(s.zoneId, s.kind);
 
   // --- decisions pushed to screens -------------------------------------------------
-  const lastPush = new Map<string, RecommendationsPush>();
-  const requestSeq = new Map<string, number>();
-  /** Zones whose screens show a trigger's cards, and until when zone refreshes leave them there. */
-  const heldUntil = new Map<string, number>();
-
-  /** The shopper's session, with their cached profile when identified. */
-  function shopperOf(deviceId: string | undefined) {
-    const session = deviceId ? memory.get(deviceId) : undefined;
-    if (!session) return undefined;
-    const profile = session.customerId ? profiles.get(session.customerId) : undefined;
-    return { session, profile };
-  }
-
-  /** Decides, logs the decision and returns what the zone's screens should show; undefined if it failed. */
-  async function decideFor(
-    zoneId: string,
-    trigger: DecisionTrigger,
-    deviceId: string | undefined,
-    extra: { anchors?: string[]; size?: string } = {},
-  ): Promise<RecommendationsPush | undefined> {
-    const end = metrics.decisions.startTimer();
-    try {
-      const { push, record } = await decide({
-        zoneId,
-        screen: screenKinds.get(zoneId),
-        trigger,
-        shopper: shopperOf(deviceId),
-        ...extra,
-        now: now(),
-      });
-      end();
-      decisionLog.record(record);
-      metrics.decisionsMade.inc({ trigger, personalized: String(push.personalized) });
-      return push;
-    } catch (err) {
-      metrics.decisionErrors.inc();
-      decideLog.error({ err, zoneId, trigger }, 'decision failed');
-      return undefined;
-    }
-  }
-
-  /** An event about one shopper: decide for them and push it to the screens of their zone. */
-  async function trigger(
-    zoneId: string,
-    kind: Exclude<DecisionTrigger, 'zone'>,
-    deviceId: string | undefined,
-    extra: { anchors?: string[]; size?: string } = {},
-  ): Promise<void> {
-    const push = await decideFor(zoneId, kind, deviceId, extra);
-    if (!push || push.items.length === 0) return;
-    requestSeq.set(zoneId, (requestSeq.get(zoneId) ?? 0) + 1); // a zone refresh under way must not overwrite it
-    heldUntil.set(zoneId, now() + config.triggers.holdMs); // nor one that comes soon after
-    lastPush.set(zoneId, push);
-    hub?.pushRecommendations(push);
-    decideLog.info({ zoneId, trigger: kind, items: push.items.length, decisionId: push.decisionId }, 'trigger');
-  }
-
-  /** Triggers that use what a shopper did need them to allow personalization. */
-  function personal(deviceId: string): boolean {
-    const shopper = shopperOf(deviceId);
-    return shopper !== undefined && isPersonal(shopper);
-  }
-
-  /** The online-cart items of an identified shopper that this store has in stock. */
-  function cartInStock(profile: CustomerProfile | undefined, except: ReadonlySet<string> = new Set()): string[] {
-    return (profile?.onlineCart ?? [])
-      .map((l) => l.itemId)
-      .filter((id) => !except.has(id) && catalog.has(id) && assortment.inStock(id));
-  }
-
-  /** A profile changed in the cloud: if that customer is in the store, react to their online cart. */
-  function onProfile(profile: CustomerProfile, previous: CustomerProfile | undefined): void {
-    const session = [...memory.sessions()].find((s) => s.customerId === profile.customerId);
-    if (!session) {
-      // a shopper whose app was heard before their profile reached this store is identified now
-      const app = profile.appDevices.map((d) => memory.get(d)).find((s) => s?.zoneId && !s.customerId);
-      if (app?.zoneId) arrived(app.deviceId, app.zoneId);
-      return;
-    }
-    if (!session.zoneId || !personal(session.deviceId)) return;
-    const before = new Set(previous?.onlineCart.map((l) => l.itemId) ?? []);
-    if (before.size > 0 && profile.onlineCart.length === 0) {
-      const removed = [...before].filter((id) => !session.purchased.has(id));
-      if (removed.length > 0) void trigger(session.zoneId, 'cart_emptied', session.deviceId, { anchors: removed });
-      return;
-    }
-    const added = cartInStock(profile, before);
-    if (added.length > 0) void trigger(session.zoneId, 'online_cart_in_stock', session.deviceId, { anchors: added });
-  }
-
-  /** A mirror asks for another size: the variant if it is here, else nearest sizes and similar items pushed. */
-  async function sizeRequest(zoneId: string, req: SizeRequest): Promise<SizeRequestResult> {
-    if (!catalog.has(req.itemId)) return { ok: false, message: `unknown item ${req.itemId}` };
-    const variant = assortment.variant(req.itemId, req.size);
-    if (variant && assortment.inStock(variant.id)) return { ok: true, inStock: true, variantId: variant.id };
-    await trigger(zoneId, 'size_unavailable', presence.newestIn(zoneId)?.deviceId, {
-      anchors: [req.itemId],
-      size: req.size,
-    });
-    return { ok: true, inStock: false, ...(variant && { variantId: variant.id }) };
-  }
+  const feed = createDecisionFeed({
+    decide,
+    decisionLog,
+    memory,
+    profiles,
+    presence,
+    catalog,
+    assortment: () => assortment,
+    screenKinds,
+    triggers: config.triggers,
+    metrics,
+    logger: log('decide'),
+    now,
+    push: (msg) => hub?.pushRecommendations(msg),
+  });
 
   function zoneContext(zoneId: string, occupancy = presence.occupancy()): ZoneContext {
     return { zoneId, name: zones.get(zoneId)!.name, shoppers: occupancy.get(zoneId) ?? 0, updatedAt: now() };
@@ -260,26 +169,13 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     };
   }
 
-  async function refreshZone(zoneId: string): Promise<void> {
-    if (now() < (heldUntil.get(zoneId) ?? 0)) return; // a trigger's cards are still on the screen
-    const seq = (requestSeq.get(zoneId) ?? 0) + 1;
-    requestSeq.set(zoneId, seq);
-    const push = await decideFor(zoneId, 'zone', presence.newestIn(zoneId)?.deviceId);
-    if (!push || requestSeq.get(zoneId) !== seq) return; // failed, or a newer decision for this zone is on its way
-    lastPush.set(zoneId, push);
-    hub?.pushRecommendations(push);
-  }
-
   const screenZones = new Set(floorPlan.screens.flatMap((s) => (s.zoneId ? [s.zoneId] : [])));
   const presenceTopic = topics.presence(storeId);
   function publishPresence(events: readonly PresenceEvent[]): void {
     for (const e of events) broker.publish(presenceTopic, JSON.stringify(e));
   }
 
-  /**
-   * A product handled in a zone is a touch by the shopper the device names, or else by the newest shopper there.
-   * `ts` is the device's clock (how long an item was held is measured on it), `at` the gateway's.
-   */
+  /** A product handled in a zone is a touch by the shopper the device names, or else by the newest shopper there. */
   function touch(
     zoneId: string,
     itemId: string,
@@ -291,25 +187,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     const deviceId = shopperId ?? presence.newestIn(zoneId)?.deviceId;
     if (!deviceId) return;
     publishPresence([{ type: 'product_touch', deviceId, zoneId, itemId, action, at }]);
-    const { heldMs } = memory.touch(deviceId, { itemId, zoneId, action, at }, ts);
-    if (action === 'picked_up' || action === 'tried_on') decisionLog.outcome(deviceId, itemId, at);
-    if (heldMs !== undefined && heldMs >= config.triggers.longTouchMs && personal(deviceId))
-      void trigger(zoneId, 'put_back', deviceId, { anchors: [itemId] });
-  }
-
-  /** A shopper lingering in a zone after handling products there: what goes with them. */
-  function lingering(deviceId: string, zoneId: string, since: number): void {
-    const session = memory.get(deviceId);
-    if (!session || !personal(deviceId)) return;
-    // the items handled here on this visit, newest first, except those whose last touch put them back
-    const last = new Map<string, TouchAction>();
-    for (const t of session.touches) if (t.zoneId === zoneId && t.at >= since) last.set(t.itemId, t.action);
-    const anchors = [...last]
-      .filter(([, action]) => action !== 'put_back')
-      .map(([itemId]) => itemId)
-      .reverse()
-      .slice(0, 3);
-    if (anchors.length > 0) void trigger(zoneId, 'lingering', deviceId, { anchors });
+    feed.touched(deviceId, zoneId, itemId, action, ts, at);
   }
 
   function onZoneChanges(changes: ZoneChange[], sourceTs?: number): void {
@@ -330,26 +208,15 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       }
       if (c.from === null && c.to) {
         store.startSession(c.deviceId, c.at);
-        arrived(c.deviceId, c.to);
+        feed.arrived(c.deviceId, c.to);
       }
       if (c.to === null) {
         store.endSession(c.deviceId, c.at);
-        const session = memory.leaveStore(c.deviceId);
-        if (session?.customerId) profiles.unpin(session.customerId);
+        feed.left(c.deviceId);
       }
     }
     for (const zoneId of touched) dirtyZones.add(zoneId);
     if (!screensUpdate) screensUpdate = setImmediate(updateScreens);
-  }
-
-  /** A shopper walked in: a shopper-app pseudonym identifies a customer, whose online cart may be in stock here. */
-  function arrived(deviceId: string, zoneId: string): void {
-    const profile = profiles.byDevice(deviceId);
-    if (!profile) return;
-    memory.identify(deviceId, profile.customerId, now());
-    profiles.pin(profile.customerId);
-    const items = personal(deviceId) ? cartInStock(profile) : [];
-    if (items.length > 0) void trigger(zoneId, 'online_cart_in_stock', deviceId, { anchors: items });
   }
 
   // Screens are updated once per turn of the event loop, however many shoppers moved in it.
@@ -360,7 +227,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     const occupancy = presence.occupancy();
     for (const zoneId of dirtyZones) {
       hub?.pushZoneContext(zoneContext(zoneId, occupancy));
-      if (screenZones.has(zoneId)) void refreshZone(zoneId);
+      if (screenZones.has(zoneId)) void feed.refreshZone(zoneId);
     }
     dirtyZones.clear();
     hub?.pushStoreOverview(storeOverview(occupancy));
@@ -400,21 +267,9 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       },
       pos: (p, at) => {
         if (!store.recordPurchase(p, at)) return;
-        for (const l of p.lines) assortment.sold(l.itemId, l.quantity);
-        const deviceId = p.shopperDeviceId;
-        if (!deviceId) return;
-        if (p.customerId) {
-          memory.identify(deviceId, p.customerId, at);
-          profiles.pin(p.customerId);
-        }
-        memory.purchased(
-          deviceId,
-          p.lines.map((l) => l.itemId),
-          at,
-        );
-        for (const l of p.lines) decisionLog.outcome(deviceId, l.itemId, at);
-        const shopper = presence.get(deviceId);
-        if (shopper && screenZones.has(shopper.zoneId)) void refreshZone(shopper.zoneId);
+        feed.purchased(p, at);
+        const shopper = p.shopperDeviceId ? presence.get(p.shopperDeviceId) : undefined;
+        if (shopper && screenZones.has(shopper.zoneId)) void feed.refreshZone(shopper.zoneId);
       },
       status: (family, status, at) => {
         store.recordDeviceStatus(family, status, at);
@@ -544,7 +399,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     try {
       decisionLog.flush();
     } catch (err) {
-      decideLog.error({ err }, 'cannot write the decision log');
+      log('decide').error({ err }, 'cannot write the decision log');
     }
   }
 
@@ -583,7 +438,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
 
   async function pullProfilesOnce(): Promise<void> {
     try {
-      await pullProfiles({ source: cloud, cache: profiles, storeId, onProfile });
+      await pullProfiles({ source: cloud, cache: profiles, storeId, onProfile: feed.onProfile });
       const fresh = await cloud.assortment(storeId);
       if (fresh) {
         store.saveAssortment(fresh);
@@ -642,10 +497,10 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       hub = new ScreenHub(http.server as HttpServer, {
         floorPlan,
         logger: screensLog,
-        zoneSnapshot: (zoneId) => ({ context: zoneContext(zoneId), recommendations: lastPush.get(zoneId) }),
+        zoneSnapshot: (zoneId) => ({ context: zoneContext(zoneId), recommendations: feed.lastPush(zoneId) }),
         storeSnapshot: storeOverview,
         onRefused: (reason) => metrics.screenRefusals.inc({ reason }),
-        onSizeRequest: sizeRequest,
+        onSizeRequest: feed.sizeRequest,
       });
       let mqttPort: number;
       let extraPorts: { tlsPort?: number; wsPort?: number } = {};
@@ -661,7 +516,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       const address = http.server.address();
       const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
       // every screen zone starts with the zone's own popular items
-      await Promise.all([...screenZones].map((z) => refreshZone(z)));
+      await Promise.all([...screenZones].map((z) => feed.refreshZone(z)));
       timers.push(
         setInterval(() => {
           const at = now();
@@ -676,7 +531,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
               dwellMs: at - p.enteredAt,
             })),
           );
-          for (const p of dwelling) lingering(p.deviceId, p.zoneId, p.enteredAt);
+          for (const p of dwelling) feed.lingering(p.deviceId, p.zoneId, p.enteredAt);
           decisionLog.expire(at);
           flushDecisions();
         }, 1_000),

@@ -92,10 +92,14 @@ describe('model versions from the cloud registry', () => {
         );
       }
     })();
-    expect(await gateway.pullModels()).toMatchObject({ staged: 'v2' });
-    await until('answers from v2', () => versions.has('v2') || undefined);
-    running = false;
-    await load;
+    try {
+      const pulled = await gateway.pullModels();
+      expect(pulled, logLines.filter((l) => /models|registry/.test(l)).join('')).toMatchObject({ staged: 'v2' });
+      await until('answers from v2', () => versions.has('v2') || undefined);
+    } finally {
+      running = false;
+      await load;
+    }
     expect(failed).toBe(0);
     expect(versions).toEqual(new Set(['v1', 'v2']));
     expect(gateway.models.version).toBe('v2');
