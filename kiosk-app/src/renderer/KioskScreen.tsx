@@ -12,8 +12,10 @@ import {
 
 /** The shopper kiosk for one connection snapshot (pure, so tests render it without a gateway). */
 export function KioskScreen({ snapshot, screenId }: { snapshot: ScreenSnapshot; screenId: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const recs = snapshot.recommendations;
+  // a trigger's own sentence ("Size M is not in stock here…"), else whether the cards are for this shopper
+  const title = recs?.headline?.[lang] ?? (recs?.personalized ? t('recs.forYou') : t('recs.popular'));
   return (
     <ScreenFrame kind="kiosk" screenId={screenId} snapshot={snapshot}>
       <section className="aisle-zone">
@@ -21,7 +23,9 @@ export function KioskScreen({ snapshot, screenId }: { snapshot: ScreenSnapshot; 
         <ShoppersPresent zone={snapshot.zone} />
       </section>
       <ShopperSummary recs={recs} receivedAt={snapshot.recommendationsAt} />
-      <h2 className="aisle-section-title">{recs?.shopper ? t('recs.forYou') : t('recs.popular')}</h2>
+      <h2 className="aisle-section-title" data-testid="recs-title" lang={lang}>
+        {title}
+      </h2>
       <RecGrid items={recs?.items ?? []} empty={t('recs.empty')} />
     </ScreenFrame>
   );

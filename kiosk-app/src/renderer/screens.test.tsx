@@ -38,6 +38,22 @@ describe('KioskScreen', () => {
     expect(html).toContain('Aisle Seoul Gangnam');
   });
 
+  it('titles the cards by what made them: a trigger’s headline, for this shopper, or the zone’s favourites', () => {
+    const headline = {
+      en: 'From your online cart, in stock in this store',
+      ko: '온라인 장바구니 상품이 이 매장에 있어요',
+    };
+    const triggered = { ...online, recommendations: { ...online.recommendations!, headline } };
+    expect(render(<KioskScreen snapshot={triggered} screenId="kiosk-1" />)).toMatch(
+      /data-testid="recs-title"[^>]*>From your online cart, in stock in this store</,
+    );
+    expect(render(<KioskScreen snapshot={triggered} screenId="kiosk-1" />, 'ko')).toContain(headline.ko);
+    const anonymous = { ...online, recommendations: { ...online.recommendations!, personalized: false } };
+    expect(render(<KioskScreen snapshot={anonymous} screenId="kiosk-1" />)).toMatch(
+      /data-testid="recs-title"[^>]*>Popular in this zone</,
+    );
+  });
+
   it('speaks Korean', () => {
     const html = render(<KioskScreen snapshot={online} screenId="kiosk-1" />, 'ko');
     expect(html).toMatch(/data-testid="zone-name"[^>]*>뷰티</);
@@ -46,7 +62,7 @@ describe('KioskScreen', () => {
   });
 
   it('shows the attract message when nobody is in front of it', () => {
-    const snapshot = { ...online, recommendations: { ...recs, shopper: null } };
+    const snapshot = { ...online, recommendations: { ...recs, shopper: null, personalized: false } };
     const html = render(<KioskScreen snapshot={snapshot} screenId="kiosk-1" />);
     expect(count(html, 'shopper-ref')).toBe(0);
     expect(html).toContain('Discover what is popular here');

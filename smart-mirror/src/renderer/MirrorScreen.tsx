@@ -13,7 +13,8 @@ import {
  * and the pushed items as "complete the look" suggestions along the bottom.
  */
 export function MirrorScreen({ snapshot, screenId }: { snapshot: ScreenSnapshot; screenId: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const headline = snapshot.recommendations?.headline?.[lang];
   return (
     <ScreenFrame kind="mirror" screenId={screenId} snapshot={snapshot}>
       <section className="aisle-mirror__top">
@@ -22,7 +23,9 @@ export function MirrorScreen({ snapshot, screenId }: { snapshot: ScreenSnapshot;
       <div className="aisle-mirror__reflection" aria-hidden="true" />
       <section className="aisle-mirror__looks">
         <h2 className="aisle-mirror__title">{t('mirror.title')}</h2>
-        <p className="aisle-section-subtitle">{t('mirror.subtitle')}</p>
+        <p className="aisle-section-subtitle" data-testid="recs-title" lang={lang}>
+          {headline ?? t('mirror.subtitle')}
+        </p>
         <RecGrid items={snapshot.recommendations?.items ?? []} empty={t('mirror.empty')} />
       </section>
     </ScreenFrame>

@@ -10,7 +10,7 @@ export function itemHue(itemId: string): number {
 }
 
 export function RecCard({ item }: { item: RecommendedItem }) {
-  const { lang, price } = useI18n();
+  const { lang, price, t } = useI18n();
   return (
     <article className="aisle-card" data-testid="rec-card" data-item-id={item.itemId} data-reason={item.reason.code}>
       <div className="aisle-card__tile" style={{ '--aisle-tile-hue': itemHue(item.itemId) } as CSSProperties}>
@@ -27,6 +27,17 @@ export function RecCard({ item }: { item: RecommendedItem }) {
         <p className="aisle-card__reason" data-testid="rec-reason" lang={lang}>
           {item.reason.text[lang]}
         </p>
+        {(item.aisle !== undefined || item.inStock !== undefined) && (
+          <p className="aisle-card__where" data-testid="rec-where">
+            {[
+              item.aisle !== undefined && t('card.aisle', { aisle: item.aisle }),
+              item.inStock !== undefined &&
+                (item.inStock > 0 ? t('card.inStock', { count: item.inStock }) : t('card.soldOut')),
+            ]
+              .filter(Boolean)
+              .join(' · ')}
+          </p>
+        )}
       </div>
     </article>
   );

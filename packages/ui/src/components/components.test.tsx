@@ -27,6 +27,20 @@ describe('RecCard', () => {
     expect(html).not.toContain('수분');
   });
 
+  it('says where the item is in this store and how many are here, in the active language', () => {
+    expect(render(<RecCard item={{ ...item, aisle: 'A3', inStock: 12 }} />)).toMatch(
+      /data-testid="rec-where"[^>]*>Aisle A3 · 12 in stock here</,
+    );
+    expect(render(<RecCard item={{ ...item, aisle: 'A3', inStock: 12 }} />, 'ko')).toMatch(
+      /data-testid="rec-where"[^>]*>A3 통로 · 매장 재고 12개</,
+    );
+    expect(render(<RecCard item={{ ...item, aisle: undefined, inStock: 0 }} />)).toMatch(
+      /data-testid="rec-where"[^>]*>Not in stock here</,
+    );
+    // unknown stock: no line at all
+    expect(render(<RecCard item={{ ...item, aisle: undefined, inStock: undefined }} />)).not.toContain('rec-where');
+  });
+
   it('switches name, reason and price format with the language', () => {
     const html = render(<RecCard item={item} />, 'ko');
     expect(html).toContain('수분 쿠션 파운데이션');

@@ -42,6 +42,9 @@ export const en = {
   'recs.forYou': 'Recommended for you',
   'recs.popular': 'Popular in this zone',
   'recs.empty': 'Recommendations will appear here shortly',
+  'card.aisle': 'Aisle {aisle}',
+  'card.inStock': '{count} in stock here',
+  'card.soldOut': 'Not in stock here',
 
   'mirror.title': 'Complete the look',
   'mirror.subtitle': 'Pieces that go well with what you are trying on',
@@ -89,6 +92,9 @@ export const ko: Dictionary = {
   'recs.forYou': '고객님을 위한 추천',
   'recs.popular': '이 구역의 인기 상품',
   'recs.empty': '곧 추천 상품이 표시됩니다',
+  'card.aisle': '{aisle} 통로',
+  'card.inStock': '매장 재고 {count}개',
+  'card.soldOut': '매장 재고 없음',
 
   'mirror.title': '스타일 완성하기',
   'mirror.subtitle': '입어보신 옷과 잘 어울리는 아이템',
