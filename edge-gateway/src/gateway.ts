@@ -501,6 +501,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         storeSnapshot: storeOverview,
         onRefused: (reason) => metrics.screenRefusals.inc({ reason }),
         onSizeRequest: feed.sizeRequest,
+        onPersonalization: feed.setPersonalization,
       });
       let mqttPort: number;
       let extraPorts: { tlsPort?: number; wsPort?: number } = {};

@@ -2,6 +2,7 @@ import {
   DeadLetterNotice,
   type FloorPlan,
   type HelloResult,
+  type PersonalizationResult,
   PROTOCOL_VERSION,
   PresenceEvent,
   type RecommendationsPush,
@@ -116,6 +117,37 @@ describe('edge gateway, end to end in one process', () => {
     expect(logged.every((i) => i.propensity > 0 && i.propensity <= 1)).toBe(true);
     // the mirror in the fitting rooms saw nothing of it
     expect(mirror.pushes.every((p) => p.shopper === null)).toBe(true);
+  });
+
+  it('lets the shopper at the kiosk switch personalization off: non-personal cards at once', async () => {
+    const kiosk = await screen('kiosk-1', 'kiosk');
+    await walkInto('shp-private01', 'beauty');
+    const before = await until('a personal push', () =>
+      kiosk.pushes.findLast((p) => p.shopper?.ref === 'te01' && p.personalized),
+    );
+    expect(gateway.memory.get('shp-private01')?.personalization).toBe(true);
+    const result = await new Promise<PersonalizationResult>((resolve) =>
+      kiosk.socket.emit('personalization', { on: false }, resolve),
+    );
+    expect(result).toEqual({ ok: true, personalized: false, shopper: 'te01' });
+    const after = await until('a push after the switch', () =>
+      kiosk.pushes.find((p) => p.generatedAt >= before.generatedAt && p !== before && !p.personalized),
+    );
+    expect(after.shopper?.ref).toBe('te01');
+    expect(after.items.every((i) => i.reason.code === 'popular_in_zone' || i.reason.code === 'on_promotion')).toBe(
+      true,
+    );
+    // a staff screen cannot switch it, and a malformed request is refused with a reason
+    const staff = await screen('staff-1', 'staff');
+    const refused = await new Promise<PersonalizationResult>((resolve) =>
+      staff.socket.emit('personalization', { on: true }, resolve),
+    );
+    expect(refused).toMatchObject({ ok: false, message: expect.stringMatching(/kiosk or mirror/) });
+    const malformed = await new Promise<PersonalizationResult>((resolve) =>
+      kiosk.socket.emit('personalization', { on: 'yes' } as never, resolve),
+    );
+    expect(malformed.ok).toBe(false);
+    expect(gateway.memory.get('shp-private01')?.personalization).toBe(false);
   });
 
   it('never recommends what the shopper just bought', async () => {

@@ -6,6 +6,8 @@
 import type {
   CustomerProfile,
   DecisionTrigger,
+  PersonalizationRequest,
+  PersonalizationResult,
   PosPurchase,
   Product,
   RecommendationsPush,
@@ -20,7 +22,7 @@ import type { PresenceEngine } from '../presence/engine';
 import type { ProfileCache } from '../profiles/cache';
 import type { ShopperMemory, TouchAction } from '../shoppers/memory';
 import type { Assortment } from './assortment';
-import { type Decide, isPersonal } from './decide';
+import { type Decide, isPersonal, shopperRef } from './decide';
 import type { DecisionLog } from './log';
 
 export interface DecisionFeedOptions {
@@ -116,6 +118,17 @@ export function createDecisionFeed(opts: DecisionFeedOptions) {
       .filter((id) => !except.has(id) && catalog.has(id) && assortment.inStock(id));
   }
 
+  /** New cards for a zone's screens, unless a trigger's cards are still held there. */
+  async function refreshZone(zoneId: string): Promise<void> {
+    if (now() < (heldUntil.get(zoneId) ?? 0)) return; // a trigger's cards are still on the screen
+    const seq = (requestSeq.get(zoneId) ?? 0) + 1;
+    requestSeq.set(zoneId, seq);
+    const push = await decideFor(zoneId, 'zone', presence.newestIn(zoneId)?.deviceId);
+    if (!push || requestSeq.get(zoneId) !== seq) return; // failed, or a newer decision for this zone is on its way
+    lastPush.set(zoneId, push);
+    opts.push(push);
+  }
+
   /** A shopper walked in: a shopper-app pseudonym identifies a customer, whose online cart may be in stock here. */
   function arrived(deviceId: string, zoneId: string): void {
     const profile = profiles.byDevice(deviceId);
@@ -130,16 +143,7 @@ export function createDecisionFeed(opts: DecisionFeedOptions) {
     /** The cards a zone's screens show now (for a screen that just connected). */
     lastPush: (zoneId: string) => lastPush.get(zoneId),
 
-    /** New cards for a zone's screens, unless a trigger's cards are still held there. */
-    async refreshZone(zoneId: string): Promise<void> {
-      if (now() < (heldUntil.get(zoneId) ?? 0)) return; // a trigger's cards are still on the screen
-      const seq = (requestSeq.get(zoneId) ?? 0) + 1;
-      requestSeq.set(zoneId, seq);
-      const push = await decideFor(zoneId, 'zone', presence.newestIn(zoneId)?.deviceId);
-      if (!push || requestSeq.get(zoneId) !== seq) return; // failed, or a newer decision for this zone is on its way
-      lastPush.set(zoneId, push);
-      opts.push(push);
-    },
+    refreshZone,
 
     arrived,
 
@@ -211,6 +215,20 @@ export function createDecisionFeed(opts: DecisionFeedOptions) {
       }
       const added = cartInStock(profile, before);
       if (added.length > 0) void trigger(session.zoneId, 'online_cart_in_stock', session.deviceId, { anchors: added });
+    },
+
+    /**
+     * The shopper in front of a zone's screen switches personalization for their visit. Off takes effect at once:
+     * the zone gets non-personal cards, replacing a trigger's held ones, and the shopper no personal triggers.
+     */
+    async setPersonalization(zoneId: string, req: PersonalizationRequest): Promise<PersonalizationResult> {
+      const deviceId = presence.newestIn(zoneId)?.deviceId;
+      const session = deviceId ? memory.get(deviceId) : undefined;
+      if (!session) return { ok: false, message: 'nobody is in front of this screen' };
+      session.personalization = req.on;
+      heldUntil.delete(zoneId);
+      await refreshZone(zoneId);
+      return { ok: true, personalized: personal(session.deviceId), shopper: shopperRef(session.deviceId) };
     },
 
     /** A mirror asks for another size: the variant if it is here, else nearest sizes and similar items pushed. */

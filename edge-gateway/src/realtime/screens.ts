@@ -2,6 +2,8 @@ import type { Server as HttpServer } from 'node:http';
 import {
   type FloorPlan,
   type HelloResult,
+  PersonalizationRequest,
+  type PersonalizationResult,
   PROTOCOL_VERSION,
   type RecommendationsPush,
   type ScreenClientToServer,
@@ -31,6 +33,8 @@ export interface ScreenHubOptions {
   onRefused(reason: string): void;
   /** A mirror in `zoneId` asks for another size of a garment. */
   onSizeRequest?(zoneId: string, req: SizeRequest): Promise<SizeRequestResult>;
+  /** The shopper at a kiosk or mirror in `zoneId` switches personalization on or off. */
+  onPersonalization?(zoneId: string, req: PersonalizationRequest): Promise<PersonalizationResult>;
 }
 
 const zoneRoom = (zoneId: string) => `zone:${zoneId}`;
@@ -110,6 +114,23 @@ export class ScreenHub {
       this.opts.onSizeRequest(zoneId, parsed.data).then(reply, (err: Error) => {
         this.opts.logger.error({ err }, 'size request failed');
         reply({ ok: false, message: 'size request failed' });
+      });
+    });
+    socket.on('personalization', (raw: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (r: PersonalizationResult) => void) : () => {};
+      const refuse = (message: string) => {
+        this.opts.onRefused('personalization');
+        reply({ ok: false, message });
+      };
+      const { zoneId, kind } = socket.data;
+      if ((kind !== 'kiosk' && kind !== 'mirror') || !zoneId)
+        return refuse('only a kiosk or mirror that said hello may switch personalization');
+      const parsed = PersonalizationRequest.safeParse(raw);
+      if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? 'invalid personalization request');
+      if (!this.opts.onPersonalization) return refuse('personalization cannot be switched here');
+      this.opts.onPersonalization(zoneId, parsed.data).then(reply, (err: Error) => {
+        this.opts.logger.error({ err }, 'personalization switch failed');
+        reply({ ok: false, message: 'personalization switch failed' });
       });
     });
   }

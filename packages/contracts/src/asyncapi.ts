@@ -8,7 +8,7 @@ import {
 } from './devices';
 import { schemaExamples } from './examples';
 import { PresenceEvent } from './presence';
-import { HelloRefusal, HelloResult, SizeRequestResult, screenEventSchemas } from './screens';
+import { HelloRefusal, HelloResult, PersonalizationResult, SizeRequestResult, screenEventSchemas } from './screens';
 import { STATUS_KIND, TOPIC_FAMILIES, TOPIC_ROOT, type TopicFamily } from './topics';
 import { PROTOCOL_VERSION } from './version';
 
@@ -284,6 +284,13 @@ export function buildAsyncApi(): Json {
         'in stock here; when it is not, the gateway also pushes `recommendations` with trigger `size_unavailable` ' +
         "(nearest sizes in stock, then similar items) to the mirror's zone.",
     },
+    personalization: {
+      title: 'Personalization switch',
+      summary: 'The shopper in front of a kiosk or mirror switches personalization on or off for their visit.',
+      description:
+        'The acknowledgement (`PersonalizationResult`) names the shopper it applied to. Off means non-personal ' +
+        "cards at once (a trigger's held cards are replaced) and no personal triggers for the rest of the visit.",
+    },
     zoneContext: { title: 'Zone context', summary: "The zone a screen stands in, as it is now; to the zone's room." },
     storeOverview: { title: 'Store overview', summary: 'Whole-store occupancy; to the staff room.' },
   };
@@ -311,6 +318,12 @@ export function buildAsyncApi(): Json {
     summary: 'The acknowledgement of `sizeRequest`: in stock here (with the variant), or not, or a refusal.',
   });
   screenMessages.sizeRequestAck = ref(`#/components/messages/${sizeResultName}`);
+  const personalizationResultName = contractName(PersonalizationResult);
+  messages[personalizationResultName] = message(PersonalizationResult, {
+    title: 'Personalization result',
+    summary: 'The acknowledgement of `personalization`: the shopper it applied to, or why it could not.',
+  });
+  screenMessages.personalizationAck = ref(`#/components/messages/${personalizationResultName}`);
   channels.screens = {
     address: '/',
     title: 'Screens (socket.io default namespace)',
@@ -327,6 +340,16 @@ export function buildAsyncApi(): Json {
     title: 'Accept a screen',
     messages: [ref('#/channels/screens/messages/hello')],
     reply: { channel: ref('#/channels/screens'), messages: [ref('#/channels/screens/messages/helloAck')] },
+  };
+  operations.receivePersonalization = {
+    action: 'receive',
+    channel: ref('#/channels/screens'),
+    title: 'Switch personalization for the shopper at a screen',
+    messages: [ref('#/channels/screens/messages/personalization')],
+    reply: {
+      channel: ref('#/channels/screens'),
+      messages: [ref('#/channels/screens/messages/personalizationAck')],
+    },
   };
   operations.receiveSizeRequest = {
     action: 'receive',

@@ -12,6 +12,8 @@ import {
 import { PresenceEvent } from './presence';
 import {
   HelloResult,
+  PersonalizationRequest,
+  PersonalizationResult,
   RecommendationsPush,
   ScreenHello,
   SizeRequest,
@@ -194,6 +196,8 @@ export const schemaExamples = {
     },
   },
   SizeRequest: { schema: SizeRequest, example: { itemId: 'sku-000073-m', size: 'S' } },
+  PersonalizationRequest: { schema: PersonalizationRequest, example: { on: false } },
+  PersonalizationResult: { schema: PersonalizationResult, example: { ok: true, personalized: false, shopper: '4b1e' } },
   SizeRequestResult: { schema: SizeRequestResult, example: { ok: true, inStock: false, variantId: 'sku-000073-s' } },
   ZoneContext: {
     schema: ZoneContext,

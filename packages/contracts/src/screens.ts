@@ -117,6 +117,16 @@ export const SizeRequestResult = z.discriminatedUnion('ok', [
 ]);
 export type SizeRequestResult = z.infer<typeof SizeRequestResult>;
 
+/** A shopper at a kiosk or mirror switches personalization on or off for themselves. */
+export const PersonalizationRequest = z.object({ on: z.boolean() }).strict();
+export type PersonalizationRequest = z.infer<typeof PersonalizationRequest>;
+
+export const PersonalizationResult = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), personalized: z.boolean(), shopper: z.string().min(1).max(16) }).strict(),
+  z.object({ ok: z.literal(false), message: z.string() }).strict(),
+]);
+export type PersonalizationResult = z.infer<typeof PersonalizationResult>;
+
 /** socket.io events the gateway sends to screens. */
 export interface ScreenServerToClient {
   recommendations: (msg: RecommendationsPush) => void;
@@ -128,9 +138,10 @@ export interface ScreenServerToClient {
 export interface ScreenClientToServer {
   hello: (msg: ScreenHello, ack: (result: HelloResult) => void) => void;
   sizeRequest: (msg: SizeRequest, ack: (result: SizeRequestResult) => void) => void;
+  personalization: (msg: PersonalizationRequest, ack: (result: PersonalizationResult) => void) => void;
 }
 
 export const screenEventSchemas = {
-  clientToServer: { hello: ScreenHello, sizeRequest: SizeRequest },
+  clientToServer: { hello: ScreenHello, sizeRequest: SizeRequest, personalization: PersonalizationRequest },
   serverToClient: { recommendations: RecommendationsPush, zoneContext: ZoneContext, storeOverview: StoreOverview },
 } as const;
