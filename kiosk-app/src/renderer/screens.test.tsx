@@ -54,6 +54,27 @@ describe('KioskScreen', () => {
     );
   });
 
+  it('offers the shopper in front of it a personalization switch that says its state', () => {
+    const calls: boolean[] = [];
+    const on = render(<KioskScreen snapshot={online} screenId="kiosk-1" onPersonalization={(v) => calls.push(v)} />);
+    expect(on).toMatch(/data-testid="personalization" data-on="true"/);
+    expect(on).toContain('Personalized for you');
+    expect(on).toMatch(/data-testid="personalization-toggle" aria-pressed="true"[^>]*>Turn off</);
+    const offSnapshot = { ...online, recommendations: { ...online.recommendations!, personalized: false } };
+    const off = render(<KioskScreen snapshot={offSnapshot} screenId="kiosk-1" onPersonalization={() => {}} />, 'ko');
+    expect(off).toContain('맞춤 추천 꺼짐');
+    expect(off).toMatch(/aria-pressed="false"[^>]*>켜기</);
+    // nobody in front of the kiosk, or no way to send it: no switch
+    const nobody = { ...online, recommendations: { ...online.recommendations!, shopper: null, personalized: false } };
+    expect(
+      count(
+        render(<KioskScreen snapshot={nobody} screenId="kiosk-1" onPersonalization={() => {}} />),
+        'personalization',
+      ),
+    ).toBe(0);
+    expect(count(render(<KioskScreen snapshot={online} screenId="kiosk-1" />), 'personalization')).toBe(0);
+  });
+
   it('speaks Korean', () => {
     const html = render(<KioskScreen snapshot={online} screenId="kiosk-1" />, 'ko');
     expect(html).toMatch(/data-testid="zone-name"[^>]*>뷰티</);

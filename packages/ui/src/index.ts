@@ -13,7 +13,9 @@ export {
 } from './connection/ScreenConnection';
 export {
   openScreenSocket,
+  type ScreenActions,
   type UseScreenConnectionOptions,
+  useScreen,
   useScreenConnection,
 } from './connection/useScreenConnection';
 export { type ParsedServerEvent, parseServerEvent, SERVER_EVENTS, type ServerEventName } from './connection/validate';

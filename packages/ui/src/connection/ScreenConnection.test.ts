@@ -12,6 +12,7 @@ class FakeSocket {
   connectCalls = 0;
   disconnectCalls = 0;
   readonly hellos: { msg: ScreenHello; ack: Ack; timeoutMs: number }[] = [];
+  readonly requests: { event: string; msg: unknown; ack: Ack }[] = [];
   private readonly handlers = new Map<string, Set<Handler>>();
 
   on(event: string, fn: Handler) {
@@ -35,8 +36,8 @@ class FakeSocket {
   timeout(timeoutMs: number) {
     return {
       emit: (event: string, msg: ScreenHello, ack: Ack) => {
-        expect(event).toBe('hello');
-        this.hellos.push({ msg, ack, timeoutMs });
+        if (event === 'hello') this.hellos.push({ msg, ack, timeoutMs });
+        else this.requests.push({ event, msg, ack });
       },
     };
   }
@@ -224,6 +225,20 @@ describe('ScreenConnection', () => {
     socket.fire('connect_error', new Error('refused by middleware'));
     vi.advanceTimersByTime(500);
     expect(socket.connectCalls).toBe(2);
+  });
+
+  it('switches personalization and reports the answer, a timeout or an invalid answer without rejecting', async () => {
+    conn.start();
+    const answered = conn.setPersonalization(false);
+    expect(socket.requests.at(-1)).toMatchObject({ event: 'personalization', msg: { on: false } });
+    socket.requests.at(-1)!.ack(null, { ok: true, personalized: false, shopper: '4b1e' });
+    expect(await answered).toEqual({ ok: true, personalized: false, shopper: '4b1e' });
+    const timedOut = conn.setPersonalization(true);
+    socket.requests.at(-1)!.ack(new Error('operation has timed out'));
+    expect(await timedOut).toEqual({ ok: false, message: 'the store did not answer' });
+    const invalid = conn.setPersonalization(true);
+    socket.requests.at(-1)!.ack(null, { ok: 'sure' });
+    expect(await invalid).toMatchObject({ ok: false });
   });
 
   it('stop() removes its listeners and disconnects', () => {

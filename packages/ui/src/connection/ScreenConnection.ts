@@ -1,6 +1,7 @@
 import {
   type HelloRefusal,
   HelloResult,
+  PersonalizationResult,
   type RecommendationsPush,
   type ScreenClientToServer,
   type ScreenHello,
@@ -110,6 +111,20 @@ export class ScreenConnection {
     });
     if (s.connected) this.sendHello();
     else s.connect();
+  }
+
+  /**
+   * Switches personalization on or off for the shopper in front of this screen. Resolves with the gateway's
+   * answer, or with `ok: false` when it does not answer in time or answers something invalid; never rejects.
+   */
+  setPersonalization(on: boolean, timeoutMs = 5_000): Promise<PersonalizationResult> {
+    return new Promise((resolve) => {
+      this.socket.timeout(timeoutMs).emit('personalization', { on }, (err: Error | null, raw: unknown) => {
+        if (err) return resolve({ ok: false, message: 'the store did not answer' });
+        const parsed = PersonalizationResult.safeParse(raw);
+        resolve(parsed.success ? parsed.data : { ok: false, message: 'the store sent an invalid answer' });
+      });
+    });
   }
 
   stop(): void {

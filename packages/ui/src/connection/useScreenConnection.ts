@@ -1,5 +1,5 @@
-import { PROTOCOL_VERSION, type ScreenKind } from '@aisle/contracts';
-import { useEffect, useState } from 'react';
+import { type PersonalizationResult, PROTOCOL_VERSION, type ScreenKind } from '@aisle/contracts';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { io } from 'socket.io-client';
 import {
   INITIAL_SNAPSHOT,
@@ -29,7 +29,30 @@ export function useScreenConnection(
   screenId: string,
   options: UseScreenConnectionOptions = {},
 ): ScreenSnapshot {
+  return useScreen(kind, screenId, options).snapshot;
+}
+
+/** What a screen may ask of the gateway, beside what it is pushed. */
+export interface ScreenActions {
+  /** Switches personalization for the shopper in front of the screen; the answer says whom it applied to. */
+  setPersonalization(on: boolean): Promise<PersonalizationResult>;
+}
+
+/** `useScreenConnection`, plus the requests a kiosk or mirror sends. */
+export function useScreen(
+  kind: ScreenKind,
+  screenId: string,
+  options: UseScreenConnectionOptions = {},
+): { snapshot: ScreenSnapshot; actions: ScreenActions } {
   const [snapshot, setSnapshot] = useState<ScreenSnapshot>(INITIAL_SNAPSHOT);
+  const current = useRef<ScreenConnection | undefined>(undefined);
+  const actions = useMemo<ScreenActions>(
+    () => ({
+      setPersonalization: (on) =>
+        current.current?.setPersonalization(on) ?? Promise.resolve({ ok: false, message: 'not connected' }),
+    }),
+    [],
+  );
   const { gatewayUrl = null, helloTimeoutMs, retryMs, refusedRetryMs } = options;
 
   useEffect(() => {
@@ -41,11 +64,13 @@ export function useScreenConnection(
     const unsubscribe = connection.subscribe(() => setSnapshot(connection.getSnapshot()));
     setSnapshot(connection.getSnapshot());
     connection.start();
+    current.current = connection;
     return () => {
+      current.current = undefined;
       unsubscribe();
       connection.stop();
     };
   }, [kind, screenId, gatewayUrl, helloTimeoutMs, retryMs, refusedRetryMs]);
 
-  return snapshot;
+  return { snapshot, actions };
 }
