@@ -61,6 +61,33 @@ describe('the demo store from `npm start`', () => {
     await page.close();
   });
 
+  it('lets the shopper at the kiosk switch personalization off, and the cards become non-personal', async () => {
+    const page = await browser.newPage({ viewport: { width: 1080, height: 1920 } });
+    await page.goto(demo!.urls.kiosk);
+    // a shopper is in front of the kiosk with personal cards
+    await page.waitForSelector('[data-testid="personalization"][data-on="true"]', { timeout: 90_000 });
+    await page.click('[data-testid="personalization-toggle"]');
+    // at once: the switch says off, the title is the zone's, and no card gives a personal reason
+    await page.waitForFunction(
+      () => {
+        const state = document.querySelector('[data-testid="personalization"]')?.getAttribute('data-on');
+        const reasons = Array.from(document.querySelectorAll('[data-testid="rec-card"]'), (e) =>
+          e.getAttribute('data-reason'),
+        );
+        return (
+          state === 'false' &&
+          reasons.length >= 3 &&
+          reasons.every((r) => r === 'popular_in_zone' || r === 'on_promotion')
+        );
+      },
+      null,
+      { timeout: 10_000 },
+    );
+    expect(await page.textContent('[data-testid="recs-title"]')).toBe('Popular in this zone');
+    await page.screenshot({ path: join(shots, 'kiosk-personalization-off.png'), animations: 'disabled' });
+    await page.close();
+  });
+
   it('serves the mirror and the staff screen live from the same gateway', async () => {
     const mirror = await browser.newPage({ viewport: { width: 1080, height: 1920 } });
     await mirror.goto(demo!.urls.mirror);
