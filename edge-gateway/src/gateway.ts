@@ -20,7 +20,7 @@ import { openPolicy } from './broker/policy';
 import { GatewayConfig, type GatewayConfigInput, modelBounds } from './config';
 import { Assortment } from './decide/assortment';
 import { ThompsonBandit } from './decide/bandit';
-import { ARMS, createDecider, type DecisionModel } from './decide/decide';
+import { ARMS, createDecider, servedModel } from './decide/decide';
 import { createDecisionFeed } from './decide/feed';
 import { DecisionLog } from './decide/log';
 import { DeviceRegistry } from './devices/registry';
@@ -125,7 +125,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   const decisionLog = new DecisionLog(store.db, { bandit, horizonMs: rec.rewardHorizonMs });
   const decide = createDecider({
     model: models,
-    bundles: bundles && decisionModel(bundles),
+    bundles: bundles && servedModel(bundles),
     assortment: () => assortment,
     zones,
     count: rec.count,
@@ -582,16 +582,6 @@ function safePing(store: GatewayStore): boolean {
   } catch {
     return false;
   }
-}
-
-/** The model as the decision pipeline sees it. */
-function decisionModel(recommender: Recommender): DecisionModel {
-  return {
-    get version() {
-      return recommender.version;
-    },
-    recommend: async (state, k) => ({ items: await recommender.recommend(state, k), version: recommender.version }),
-  };
 }
 
 /** This store's stock and promotions from the cloud, cached for offline starts; unknown (undefined) without either. */

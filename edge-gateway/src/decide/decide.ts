@@ -16,7 +16,7 @@ import type {
   ScreenKind,
   Zone,
 } from '@aisle/contracts';
-import type { RankedItem, ShopperState } from '@aisle/recsys/serve';
+import type { RankedItem, Recommender, ShopperState } from '@aisle/recsys/serve';
 import { historyOf, recentlyBought, type ShopperSession } from '../shoppers/memory';
 import type { Assortment } from './assortment';
 import type { ThompsonBandit } from './bandit';
@@ -27,6 +27,16 @@ import { applyFilters, type Candidate, mmr, productSimilarity } from './rerank';
 export interface DecisionModel {
   readonly version: string;
   recommend(state: ShopperState, k: number, routingKey?: string): Promise<{ items: RankedItem[]; version: string }>;
+}
+
+/** A loaded recommender as the pipeline sees it (one version, no canary). */
+export function servedModel(recommender: Recommender): DecisionModel {
+  return {
+    get version() {
+      return recommender.version;
+    },
+    recommend: async (state, k) => ({ items: await recommender.recommend(state, k), version: recommender.version }),
+  };
 }
 
 /** Offer types the bandit chooses between for the first card. */

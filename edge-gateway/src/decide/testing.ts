@@ -15,7 +15,7 @@ import { loadRecommender, type Recommender } from '@aisle/recsys/serve';
 import { ShopperMemory } from '../shoppers/memory';
 import { Assortment } from './assortment';
 import { ThompsonBandit } from './bandit';
-import { ARMS, createDecider, type DecisionModel, type DecisionShopper } from './decide';
+import { ARMS, createDecider, type DecisionShopper, servedModel } from './decide';
 
 export const NOW = Date.UTC(2026, 10, 29, 14, 0);
 export const DAY = 86_400_000;
@@ -78,13 +78,6 @@ export async function loadTestModel(kind: 'bundles' | 'popularity' = 'bundles'):
   return loadRecommender(dir);
 }
 
-function served(recommender: Recommender): DecisionModel {
-  return {
-    version: recommender.version,
-    recommend: async (state, k) => ({ items: await recommender.recommend(state, k), version: recommender.version }),
-  };
-}
-
 export function testDecider(
   recommender: Recommender,
   opts: { assortment?: StoreAssortment; diversity?: number; seed?: number; bundles?: Recommender } = {},
@@ -92,8 +85,8 @@ export function testDecider(
   const assortment = new Assortment(byId, 'assortment' in opts ? opts.assortment : stockAll());
   let n = 0;
   return createDecider({
-    model: served(recommender),
-    ...(opts.bundles && { bundles: served(opts.bundles) }),
+    model: servedModel(recommender),
+    ...(opts.bundles && { bundles: servedModel(opts.bundles) }),
     assortment: () => assortment,
     zones,
     count: 4,

@@ -16,6 +16,7 @@ import {
 } from '@aisle/contracts';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
+import type { z } from 'zod';
 
 type ScreenSocket = Socket<
   ScreenClientToServer,
@@ -100,37 +101,46 @@ export class ScreenHub {
         socket.emit('storeOverview', this.opts.storeSnapshot());
       }
     });
-    socket.on('sizeRequest', (raw: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as (r: SizeRequestResult) => void) : () => {};
+    this.answer(socket, 'sizeRequest', SizeRequest, ['mirror'], this.opts.onSizeRequest, 'ask for sizes');
+    this.answer(
+      socket,
+      'personalization',
+      PersonalizationRequest,
+      ['kiosk', 'mirror'],
+      this.opts.onPersonalization,
+      'switch personalization',
+    );
+  }
+
+  /**
+   * A request a screen of `kinds` sends with an acknowledgement: parsed with its schema and handed to `handle` with
+   * the screen's zone. Anything else — another kind of screen, no hello yet, bad input, a failed handler — is
+   * answered `{ ok: false, message }` and counted as a refusal.
+   */
+  private answer<Req, Res>(
+    socket: ScreenSocket,
+    event: 'sizeRequest' | 'personalization',
+    schema: z.ZodType<Req>,
+    kinds: readonly string[],
+    handle: ((zoneId: string, req: Req) => Promise<Res>) | undefined,
+    what: string,
+  ): void {
+    const on = socket.on.bind(socket) as (event: string, fn: (raw: unknown, ack: unknown) => void) => void;
+    on(event, (raw, ack) => {
+      const reply = typeof ack === 'function' ? (ack as (r: Res | { ok: false; message: string }) => void) : () => {};
       const refuse = (message: string) => {
-        this.opts.onRefused('sizeRequest');
+        this.opts.onRefused(event);
         reply({ ok: false, message });
       };
       const { zoneId, kind } = socket.data;
-      if (kind !== 'mirror' || !zoneId) return refuse('only a mirror that said hello may ask for sizes');
-      const parsed = SizeRequest.safeParse(raw);
-      if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? 'invalid size request');
-      if (!this.opts.onSizeRequest) return refuse('sizes are not available here');
-      this.opts.onSizeRequest(zoneId, parsed.data).then(reply, (err: Error) => {
-        this.opts.logger.error({ err }, 'size request failed');
-        reply({ ok: false, message: 'size request failed' });
-      });
-    });
-    socket.on('personalization', (raw: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as (r: PersonalizationResult) => void) : () => {};
-      const refuse = (message: string) => {
-        this.opts.onRefused('personalization');
-        reply({ ok: false, message });
-      };
-      const { zoneId, kind } = socket.data;
-      if ((kind !== 'kiosk' && kind !== 'mirror') || !zoneId)
-        return refuse('only a kiosk or mirror that said hello may switch personalization');
-      const parsed = PersonalizationRequest.safeParse(raw);
-      if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? 'invalid personalization request');
-      if (!this.opts.onPersonalization) return refuse('personalization cannot be switched here');
-      this.opts.onPersonalization(zoneId, parsed.data).then(reply, (err: Error) => {
-        this.opts.logger.error({ err }, 'personalization switch failed');
-        reply({ ok: false, message: 'personalization switch failed' });
+      if (!kind || !kinds.includes(kind) || !zoneId)
+        return refuse(`only a ${kinds.join(' or ')} that said hello may ${what}`);
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? `invalid ${event}`);
+      if (!handle) return refuse(`cannot ${what} here`);
+      handle(zoneId, parsed.data).then(reply, (err: Error) => {
+        this.opts.logger.error({ err, event }, 'screen request failed');
+        reply({ ok: false, message: `${event} failed` });
       });
     });
   }
