@@ -14,7 +14,7 @@ import { connectFleet, DeviceCredential, type Fleet } from '../fleet';
 import { ShopperSimulation } from '../shoppers';
 import { demoCustomers, withKnownShoppers } from '../store';
 import { choosePort } from './ports';
-import { logTail, type Service, startService, stopService, waitHealthy } from './processes';
+import { logTail, type Service, startService, stopService, waitForLog, waitHealthy } from './processes';
 import { prepareDemoData } from './setup';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -22,6 +22,9 @@ const repo = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.
 const env = process.env;
 const host = '127.0.0.1';
 const dataDir = resolve(env.AISLE_DATA_DIR ?? 'data');
+
+/** What the gateway's ready line says it bound. */
+const GatewayReady = z.object({ httpUrl: z.string(), mqttUrl: z.string() });
 
 const services: Service[] = [];
 let simTimer: NodeJS.Timeout | undefined;
@@ -58,7 +61,6 @@ async function main(): Promise<void> {
   };
   for (const p of Object.values(ports)) if (p.note) say(p.note);
 
-  const cloudUrl = `http://${host}:${ports.cloud.port}`;
   const cloud = startService(
     'cloud-sync',
     repo('cloud-sync/src/main.ts'),
@@ -72,9 +74,9 @@ async function main(): Promise<void> {
   );
   services.push(cloud);
   watch(cloud);
+  const cloudUrl = z.string().parse((await waitForLog(cloud, 'cloud-sync ready', 30_000)).url);
   await waitHealthy(cloud, `${cloudUrl}/health`, 30_000);
 
-  const gatewayUrl = `http://${host}:${ports.http.port}`;
   const gateway = startService(
     'edge-gateway',
     repo('edge-gateway/src/main.ts'),
@@ -95,9 +97,10 @@ async function main(): Promise<void> {
   );
   services.push(gateway);
   watch(gateway);
+  const ready = GatewayReady.parse(await waitForLog(gateway, 'edge gateway ready', 60_000));
+  const { httpUrl: gatewayUrl, mqttUrl } = ready;
   await waitHealthy(gateway, `${gatewayUrl}/health`, 30_000);
 
-  const mqttUrl = `mqtt://${host}:${ports.mqtt.port}`;
   const plan = FloorPlan.parse(JSON.parse(readFileSync(files.floorPlan, 'utf8')));
   const credentials = z.array(DeviceCredential).parse(JSON.parse(readFileSync(files.deviceSecrets, 'utf8')));
   fleet = await connectFleet(mqttUrl, plan.storeId, credentials);

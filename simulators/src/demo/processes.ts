@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -9,6 +11,8 @@ export interface Service {
   name: string;
   child: ChildProcess;
   logFile: string;
+  /** The service's JSON log lines as they arrive (also written to logFile). */
+  lines: EventEmitter<{ line: [Record<string, unknown>] }>;
 }
 
 /** Runs a TypeScript entry point as its own Node process, its output going to a log file. */
@@ -20,7 +24,44 @@ export function startService(name: string, entry: string, env: NodeJS.ProcessEnv
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  return { name, child, logFile };
+  const lines = new EventEmitter<{ line: [Record<string, unknown>] }>();
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    try {
+      const entry = JSON.parse(text);
+      if (entry && typeof entry === 'object') lines.emit('line', entry);
+    } catch {
+      // not a log line (a stack trace, a warning from Node); the log file has it
+    }
+  });
+  return { name, child, logFile, lines };
+}
+
+/**
+ * Resolves with the service's first log line whose message is `msg` (its "ready" line,
+ * carrying the addresses it actually bound), or rejects when the process exits or the time runs out.
+ * Reading the bound ports from the service itself leaves no window in which another process
+ * could take a port chosen in advance.
+ */
+export function waitForLog(service: Service, msg: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const done = (fn: () => void) => {
+      clearTimeout(timer);
+      service.lines.off('line', onLine);
+      service.child.off('exit', onExit);
+      fn();
+    };
+    const onLine = (entry: Record<string, unknown>) => {
+      if (entry.msg === msg) done(() => resolve(entry));
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      done(() => reject(new Error(`${service.name} exited (${signal ?? `code ${code}`}) before "${msg}"`)));
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`${service.name} did not log "${msg}" within ${timeoutMs / 1000} s`))),
+      timeoutMs,
+    );
+    service.lines.on('line', onLine);
+    service.child.once('exit', onExit);
+  });
 }
 
 export function logTail(service: Service, lines = 15): string {
