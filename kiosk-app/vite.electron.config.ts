@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
-import { electronShellConfig } from '../packages/ui/src/build/vite';
+import { build, defineConfig } from 'vite';
+import { electronShellConfigs, thenBuild } from '../packages/ui/src/electron/vite-shell';
 import pkg from './package.json';
 
-export default defineConfig(
-  electronShellConfig({
-    root: fileURLToPath(new URL('.', import.meta.url)),
-    name: 'aisle-kiosk-shell',
-    version: pkg.version,
-  }),
-);
+// dist-electron/main.js, then dist-electron/preload.js in a build of its own (see vite-shell.ts).
+const { main, preload } = electronShellConfigs({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  name: 'aisle-kiosk-shell',
+  version: pkg.version,
+});
+
+export default defineConfig({ ...main, plugins: [...main.plugins, thenBuild(build, preload)] });

@@ -91,6 +91,7 @@ async function setup(s: ProbeSetup): Promise<void> {
     forceNew: true,
     reconnection: false,
     timeout: CONNECT_TIMEOUT_MS,
+    auth: { token: s.screen.token },
   });
   const c: Connected = {
     setup: s,
@@ -102,11 +103,17 @@ async function setup(s: ProbeSetup): Promise<void> {
   conn = c;
   const hello = await new Promise<HelloResult>((resolve, reject) => {
     screen.once('connect_error', (err) => reject(new Error(`screen cannot connect to ${s.httpUrl}: ${err.message}`)));
-    screen
-      .timeout(CONNECT_TIMEOUT_MS)
-      .emit('hello', { protocolVersion: PROTOCOL_VERSION, screenId: s.screen.id, kind: s.screen.kind }, (err, r) =>
-        err ? reject(new Error(`no answer to the screen's hello: ${err.message}`)) : resolve(r),
-      );
+    screen.timeout(CONNECT_TIMEOUT_MS).emit(
+      'hello',
+      {
+        protocolVersion: PROTOCOL_VERSION,
+        screenId: s.screen.id,
+        kind: s.screen.kind,
+        storeId: s.storeId,
+        lastSeq: 0,
+      },
+      (err, r) => (err ? reject(new Error(`no answer to the screen's hello: ${err.message}`)) : resolve(r)),
+    );
   });
   if (!hello.ok) throw new Error(`the gateway refused screen ${s.screen.id}: ${hello.reason} (${hello.message})`);
   if (hello.zoneId !== s.zoneId)

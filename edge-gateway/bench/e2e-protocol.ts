@@ -11,8 +11,8 @@ export interface ProbeSetup {
   /** The probe's own scanner, registered in zone `zoneId` beside the zone's regular one. */
   scanner: ScannerConnection;
   zoneId: string;
-  /** The screen of `zoneId` the probe's socket.io client says hello as. */
-  screen: { id: string; kind: 'kiosk' | 'mirror' };
+  /** The screen of `zoneId` the probe's socket.io client says hello as, with its device token. */
+  screen: { id: string; kind: 'kiosk' | 'mirror'; token: string };
   /** A service account of the registry, to time the `zone_enter` of each probe on the presence topic. */
   presence: { username: string; password: string };
   /** RSSI of a probe's sighting, dBm. */

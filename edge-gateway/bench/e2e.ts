@@ -222,7 +222,7 @@ async function main(): Promise<number> {
       httpUrl: gw.urls.httpUrl,
       scanner: gw.scanners.find((s) => s.scannerId === probeScanner.id)!,
       zoneId,
-      screen: { id: screen.id, kind: screen.kind },
+      screen: { id: screen.id, kind: screen.kind, token: gw.gateway.pairScreen(screen.id) },
       presence: gw.presence,
       rssi: PROBE_RSSI,
     },

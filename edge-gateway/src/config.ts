@@ -68,6 +68,24 @@ export const GatewayConfig = z
         flushIntervalMs: z.number().int().positive().default(250),
       })
       .prefault({}),
+    /** The screens' realtime connection: pairing, replay retention, staff login. */
+    realtime: z
+      .object({
+        /** Screens paired ahead of start: a JSON file `[{ screenId, kind, token }]` (the demo writes one). */
+        tokensPath: z.string().min(1).optional(),
+        /** Staff who may log in on staff screens: JSON `[{ id, name, role, pinHash }]`; read on every login. */
+        staffPath: z.string().min(1).optional(),
+        /** Messages kept per screen for replay after a reconnect… */
+        keepMessages: z.number().int().positive().default(1_000),
+        /** …and for how long, hours (a screen away longer is resynced with the current state). */
+        keepHours: z.number().positive().default(24),
+        /** Wrong staff PINs in a row on one screen before it is locked… */
+        pinAttempts: z.number().int().positive().default(5),
+        /** …for this long, ms. */
+        pinLockMs: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .prefault({}),
     /** Folders of built screens served over HTTP, by URL prefix (e.g. { kiosk: 'kiosk-app/dist' }). */
     screens: z.record(z.string().regex(/^[a-z-]+$/), z.string()).default({}),
     presence: z
@@ -108,7 +126,22 @@ export const GatewayConfig = z
         longTouchMs: z.number().int().nonnegative().default(5_000),
         /** A trigger's cards stay on the zone's screens this long (ms) before zone updates replace them. */
         holdMs: z.number().int().nonnegative().default(30_000),
+        /**
+         * An identified, consented customer with online-cart items in stock here who has been in the store this long
+         * (ms) without buying is a `cart_at_risk` alert on staff screens (once per visit).
+         */
+        cartAtRiskMs: z.number().int().positive().default(300_000),
       })
+      .prefault({}),
+    /** Store aggregates for managers on staff screens. */
+    insights: z
+      .object({
+        /** Figures computed from fewer shoppers than this are withheld (k-anonymity). */
+        k: z.number().int().min(2).default(5),
+        /** The window they cover, ms. */
+        windowMs: z.number().int().positive().default(3_600_000),
+      })
+      .strict()
       .prefault({}),
     profiles: z
       .object({

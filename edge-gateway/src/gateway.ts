@@ -37,7 +37,12 @@ import { PresenceEngine, type ZoneChange } from './presence/engine';
 import { eventsOfChange } from './presence/events';
 import { ProfileCache } from './profiles/cache';
 import { pullProfiles } from './profiles/pull';
+import { ScreenOutbox } from './realtime/outbox';
+import { ScreenPairing } from './realtime/pairing';
 import { ScreenHub } from './realtime/screens';
+import { StaffAuth } from './realtime/staff-auth';
+import type { ScreenHandlers, ScreenSender } from './realtime/types';
+import { createScreenServices } from './screens/index';
 import { ShopperMemory, type TouchAction } from './shoppers/memory';
 import { GatewayStore } from './store/db';
 import { SightingWriter } from './store/sighting-writer';
@@ -136,6 +141,26 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     newId: randomUUID,
   });
   const screensLog = log('realtime');
+  // --- screens' realtime transport: device tokens, each screen's stored sequence of messages, staff PINs ----------
+  const screenPairing = new ScreenPairing(store.db, now);
+  if (config.realtime.tokensPath) {
+    const paired = screenPairing.registerFile(config.realtime.tokensPath);
+    screensLog.info({ paired, file: config.realtime.tokensPath }, 'screens paired from the token file');
+  }
+  const screenOutbox = new ScreenOutbox(store.db, {
+    floorPlan,
+    now,
+    keepMessages: config.realtime.keepMessages,
+    keepMs: config.realtime.keepHours * 3_600_000,
+  });
+  /** Sends to screens (stored and numbered, delivered when they are connected); works before `listen()` too. */
+  const screens: ScreenSender = screenOutbox;
+  const staffAuth = new StaffAuth({
+    path: config.realtime.staffPath,
+    maxAttempts: config.realtime.pinAttempts,
+    lockMs: config.realtime.pinLockMs,
+    now,
+  });
   const screenKinds = new Map<string, ScreenKind>();
   for (const s of floorPlan.screens) if (s.zoneId && !screenKinds.has(s.zoneId)) screenKinds.set(s.zoneId, s.kind);
 
@@ -153,8 +178,42 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     metrics,
     logger: log('decide'),
     now,
-    push: (msg) => hub?.pushRecommendations(msg),
+    // to the zone's kiosks and mirrors, except a kiosk showing its session's shopper their own cards
+    push: (msg) => screenServices.zonePush(msg),
   });
+
+  // --- kiosk sessions and hand-over, the mirror, the staff assistant (screens/) ---------------------------------
+  const screenServices = createScreenServices({
+    storeId,
+    floorPlan,
+    zones,
+    catalog,
+    assortment: () => assortment,
+    profiles,
+    memory,
+    decide,
+    decisionLog,
+    sender: screens,
+    db: store.db,
+    logger: log('screens'),
+    now,
+    newId: randomUUID,
+    feed,
+    // a till that said it is online, else the first till the device registry knows
+    tills: () => [
+      ...[...devices].flatMap(([key, d]) => (d.family === 'pos' && d.online ? [key.slice('pos/'.length)] : [])),
+      ...(registry?.file.devices.filter((d) => d.family === 'pos').map((d) => d.id) ?? []),
+    ],
+    publish: (topic, payload) => broker.publish(topic, payload, 1),
+    cartAtRiskMs: config.triggers.cartAtRiskMs,
+    insightsK: config.insights.k,
+    insightsWindowMs: config.insights.windowMs,
+  });
+  /**
+   * What the gateway does with each screen request; the hub has already checked the token, hello, kind of screen,
+   * staff login and payload.
+   */
+  const screenHandlers: ScreenHandlers = screenServices.handlers;
 
   function zoneContext(zoneId: string, occupancy = presence.occupancy()): ZoneContext {
     return { zoneId, name: zones.get(zoneId)!.name, shoppers: occupancy.get(zoneId) ?? 0, updatedAt: now() };
@@ -217,6 +276,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     }
     for (const zoneId of touched) dirtyZones.add(zoneId);
     if (!screensUpdate) screensUpdate = setImmediate(updateScreens);
+    screenServices.onPresence();
   }
 
   // Screens are updated once per turn of the event loop, however many shoppers moved in it.
@@ -226,11 +286,11 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     screensUpdate = undefined;
     const occupancy = presence.occupancy();
     for (const zoneId of dirtyZones) {
-      hub?.pushZoneContext(zoneContext(zoneId, occupancy));
+      screens.send({ zone: zoneId, kinds: ['kiosk', 'mirror'] }, 'zoneContext', zoneContext(zoneId, occupancy));
       if (screenZones.has(zoneId)) void feed.refreshZone(zoneId);
     }
     dirtyZones.clear();
-    hub?.pushStoreOverview(storeOverview(occupancy));
+    screens.send({ kind: 'staff' }, 'storeOverview', storeOverview(occupancy));
   }
 
   // --- ingest ------------------------------------------------------------------------
@@ -264,10 +324,12 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       rfid: (r, at) => {
         store.recordRfidRead(r);
         for (const tag of r.tags) if (tag.itemId) touch(r.zoneId, tag.itemId, 'tried_on', r.shopperDeviceId, r.ts, at);
+        screenServices.onRfid(r);
       },
       pos: (p, at) => {
         if (!store.recordPurchase(p, at)) return;
         feed.purchased(p, at);
+        screenServices.onPurchase(p, at);
         const shopper = p.shopperDeviceId ? presence.get(p.shopperDeviceId) : undefined;
         if (shopper && screenZones.has(shopper.zoneId)) void feed.refreshZone(shopper.zoneId);
       },
@@ -480,6 +542,14 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     flushDecisions,
     /** Pulls profile changes and the store's stock from the cloud now (tests). */
     refreshProfiles,
+    /** Pairs a screen of the floor plan with a new device token and returns it (shown once; replaces the old one). */
+    pairScreen(screenId: string): string {
+      const screen = floorPlan.screens.find((s) => s.id === screenId);
+      if (!screen) throw new GatewayError('bad_config', `no screen "${screenId}" in the floor plan`);
+      return screenPairing.pair(screen.id, screen.kind);
+    },
+    /** Sends messages to screens, each in its own stored sequence. */
+    screens,
     /** This store's stock and promotions as the gateway knows them. */
     get assortment() {
       return assortment;
@@ -500,8 +570,10 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         zoneSnapshot: (zoneId) => ({ context: zoneContext(zoneId), recommendations: feed.lastPush(zoneId) }),
         storeSnapshot: storeOverview,
         onRefused: (reason) => metrics.screenRefusals.inc({ reason }),
-        onSizeRequest: feed.sizeRequest,
-        onPersonalization: feed.setPersonalization,
+        pairing: screenPairing,
+        outbox: screenOutbox,
+        staffAuth,
+        handlers: screenHandlers,
       });
       let mqttPort: number;
       let extraPorts: { tlsPort?: number; wsPort?: number } = {};
@@ -533,6 +605,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
             })),
           );
           for (const p of dwelling) feed.lingering(p.deviceId, p.zoneId, p.enteredAt);
+          screenServices.tick();
           decisionLog.expire(at);
           flushDecisions();
         }, 1_000),

@@ -16,6 +16,8 @@ const ENV = {
   AISLE_CLOUD_URL: ['cloudUrl'],
   AISLE_BUNDLES_DIR: ['models', 'bundlesDir'],
   AISLE_MODEL_REGISTRY_DIR: ['models', 'registryDir'],
+  AISLE_STAFF_FILE: ['realtime', 'staffPath'],
+  AISLE_SCREEN_TOKENS: ['realtime', 'tokensPath'],
 } as const;
 
 function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {

@@ -9,6 +9,17 @@ import { demoAssortment, demoBaskets, demoCatalog, demoCustomers, demoFloorPlan,
 import pino from 'pino';
 import { createGateway, type GatewayConfigInput, type GatewayDeps } from '../src/index';
 
+export {
+  type ConnectScreenOptions,
+  connectRefusal,
+  connectScreen,
+  type ScreenGateway,
+  type ScreenMessage,
+  type ScreenSocket,
+  screenToken,
+  TestScreen,
+} from './screen-client';
+
 const TRAINED_AT = 1_764_000_000_000;
 
 /** What the demo store's cloud and models hold beyond the catalog; all off by default, so most tests stay cheap. */

@@ -6,19 +6,18 @@ import {
   PROTOCOL_VERSION,
   PresenceEvent,
   type RecommendationsPush,
-  type ScreenClientToServer,
-  type ScreenServerToClient,
   schemaExamples,
   topics,
 } from '@aisle/contracts';
 import { rankReference, type ZonePopularityModel } from '@aisle/recsys';
 import { until } from '@aisle/testkit';
 import mqtt from 'mqtt';
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway, ListeningGateway } from '../src/index';
 import { AISLE_APP_UUID, parseAdvertisement, shopperPseudonym } from '../src/ingest/ble/advertisement';
-import { type Fixture, startFixture } from './fixture';
+import { ScreenPairing } from '../src/realtime/pairing';
+import { connectScreen, type Fixture, type ScreenSocket, screenToken, startFixture } from './fixture';
 
 const SALT = 'test-salt-0123456789';
 let fx: Fixture;
@@ -29,22 +28,23 @@ let plan: FloorPlan;
 let cloud: Fixture['cloud'];
 let device: mqtt.MqttClient;
 
-type ScreenSocket = Socket<ScreenServerToClient, ScreenClientToServer>;
 const sockets: ScreenSocket[] = [];
 
 async function screen(
   screenId: string,
   kind: 'kiosk' | 'mirror' | 'staff',
   protocolVersion: number = PROTOCOL_VERSION,
+  token?: string,
 ) {
-  const socket: ScreenSocket = io(urls.httpUrl, { transports: ['websocket'], forceNew: true });
-  sockets.push(socket);
   const pushes: RecommendationsPush[] = [];
-  socket.on('recommendations', (m) => pushes.push(m));
-  const hello = await new Promise<HelloResult>((resolve) =>
-    socket.emit('hello', { protocolVersion, screenId, kind }, resolve),
-  );
-  return { socket, hello, pushes };
+  const s = await connectScreen(fx, screenId, {
+    kind,
+    hello: { protocolVersion },
+    ...(token && { token }),
+    before: (t) => t.socket.on('recommendations', (m) => pushes.push(m)),
+  });
+  sockets.push(s.socket);
+  return { socket: s.socket, hello: s.hello!, pushes, screen: s };
 }
 
 /** A phone heard by one scanner every 200 ms until the gateway places it there. */
@@ -73,7 +73,7 @@ afterAll(async () => {
 describe('edge gateway, end to end in one process', () => {
   it('greets a kiosk with its zone and the zone’s ONNX-ranked popular items', async () => {
     const kiosk = await screen('kiosk-1', 'kiosk');
-    expect(kiosk.hello).toEqual({ ok: true, storeId: 'test-store', storeName: plan.name, zoneId: 'beauty' });
+    expect(kiosk.hello).toMatchObject({ ok: true, storeId: 'test-store', storeName: plan.name, zoneId: 'beauty' });
     const first = await until('first push', () => kiosk.pushes[0]);
     expect(first.shopper).toBeNull();
     expect(first.modelVersion).toBe(model.version);
@@ -286,14 +286,27 @@ describe('edge gateway, end to end in one process', () => {
   });
 
   it('refuses unknown screens and other protocol versions with a named reason', async () => {
-    expect((await screen('kiosk-99', 'kiosk')).hello).toMatchObject({ ok: false, reason: 'unknownScreen' });
-    expect((await screen('kiosk-1', 'mirror')).hello).toMatchObject({ ok: false, reason: 'unknownScreen' });
+    // a paired screen the floor plan no longer has
+    const gone = new ScreenPairing(gateway.store.db).pair('kiosk-99', 'kiosk');
+    expect((await screen('kiosk-99', 'kiosk', PROTOCOL_VERSION, gone)).hello).toMatchObject({
+      ok: false,
+      reason: 'unknownScreen',
+    });
+    const kioskToken = screenToken(fx, 'kiosk-1');
+    expect((await screen('kiosk-1', 'mirror', PROTOCOL_VERSION, kioskToken)).hello).toMatchObject({
+      ok: false,
+      reason: 'notPaired',
+    });
     expect((await screen('kiosk-1', 'kiosk', 0)).hello).toMatchObject({ ok: false, reason: 'clientTooOld' });
     expect((await screen('kiosk-1', 'kiosk', PROTOCOL_VERSION + 1)).hello).toMatchObject({
       ok: false,
       reason: 'serverTooOld',
     });
-    const socket: ScreenSocket = io(urls.httpUrl, { transports: ['websocket'], forceNew: true });
+    const socket: ScreenSocket = io(urls.httpUrl, {
+      transports: ['websocket'],
+      forceNew: true,
+      auth: { token: kioskToken },
+    });
     sockets.push(socket);
     const junk = await new Promise<HelloResult>((resolve) =>
       (socket.emit as (e: string, m: unknown, a: (r: HelloResult) => void) => void)('hello', { screenId: 5 }, resolve),

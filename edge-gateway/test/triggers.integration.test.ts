@@ -1,13 +1,4 @@
-import {
-  type CustomerProfile,
-  type HelloResult,
-  PROTOCOL_VERSION,
-  type Product,
-  type RecommendationsPush,
-  type ScreenClientToServer,
-  type ScreenServerToClient,
-  type StoreAssortment,
-} from '@aisle/contracts';
+import type { CustomerProfile, Product, RecommendationsPush, StoreAssortment } from '@aisle/contracts';
 import {
   cartEmptied,
   cartItemsInStock,
@@ -20,9 +11,9 @@ import {
 } from '@aisle/simulators';
 import { until } from '@aisle/testkit';
 import mqtt from 'mqtt';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, startFixture } from './fixture';
+import { connectScreen, type Fixture, type ScreenSocket, startFixture } from './fixture';
 
 /**
  * The five recommendation triggers (issue #5, point 4), each played by its simulator scenario against a real gateway
@@ -37,7 +28,6 @@ let assortment: StoreAssortment;
 let catalog: Map<string, Product>;
 const sockets: Socket[] = [];
 
-type ScreenSocket = Socket<ScreenServerToClient, ScreenClientToServer>;
 interface Screen {
   socket: ScreenSocket;
   pushes: RecommendationsPush[];
@@ -45,15 +35,14 @@ interface Screen {
 const screens: Record<'beauty' | 'womenswear' | 'mirror', Screen> = {} as never;
 
 async function screen(screenId: string, kind: 'kiosk' | 'mirror'): Promise<Screen> {
-  const socket: ScreenSocket = io(fx.urls.httpUrl, { transports: ['websocket'], forceNew: true });
-  sockets.push(socket);
   const pushes: RecommendationsPush[] = [];
-  socket.on('recommendations', (m) => pushes.push(m));
-  const hello = await new Promise<HelloResult>((resolve) =>
-    socket.emit('hello', { protocolVersion: PROTOCOL_VERSION, screenId, kind }, resolve),
-  );
-  expect(hello.ok).toBe(true);
-  return { socket, pushes };
+  const s = await connectScreen(fx, screenId, {
+    kind,
+    before: (t) => t.socket.on('recommendations', (m) => pushes.push(m)),
+  });
+  sockets.push(s.socket);
+  expect(s.hello?.ok).toBe(true);
+  return { socket: s.socket, pushes };
 }
 
 function context(): ScenarioContext {

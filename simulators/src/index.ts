@@ -8,7 +8,7 @@ export {
   SIZED_CATEGORIES,
 } from './catalog';
 export { type DemoDevice, demoDevices } from './devices';
-export { connectFleet, DeviceCredential, type Fleet } from './fleet';
+export { connectFleet, DeviceCredential, type Fleet, type FleetOptions } from './fleet';
 export { demoBaskets, demoHistory } from './history';
 export { createRng, type Rng } from './random';
 export {
@@ -32,5 +32,13 @@ export {
   sizeUnavailable,
   stay,
 } from './scenarios';
+export { newScreenTokens, SCREEN_TOKENS_FILE, ScreenTokens } from './screen-tokens';
 export { type Publish, ShopperSimulation, type SimulationOptions } from './shoppers';
-export { demoCustomers, demoFloorPlan, type KnownShopperOptions, withKnownShoppers } from './store';
+export {
+  demoCustomers,
+  demoFloorPlan,
+  demoLoyaltyId,
+  demoPhone,
+  type KnownShopperOptions,
+  withKnownShoppers,
+} from './store';

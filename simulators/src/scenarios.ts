@@ -39,6 +39,7 @@ import type { Socket } from 'socket.io-client';
 import { z } from 'zod';
 import { DeviceCredential } from './fleet';
 import { createRng, pick, type Rng, shortId } from './random';
+import { SCREEN_TOKENS_FILE, ScreenTokens } from './screen-tokens';
 
 /** A device message a scenario sends. */
 export type ScenarioMessage = BeaconSighting | ProductInteraction | RfidRead;
@@ -527,19 +528,28 @@ export async function runScenarioCommand(argv: readonly string[], say = (line: s
     ({ cursor, more } = page);
   }
 
-  // every kiosk and mirror of the plan, as the screens would connect
+  // every kiosk and mirror of the plan, as the screens would connect: with the device tokens the demo paired them with
+  const tokens = ScreenTokens.parse(JSON.parse(readFileSync(join(values.data, SCREEN_TOKENS_FILE), 'utf8')));
+  const tokenOf = (screenId: string) => {
+    const token = tokens.find((t) => t.screenId === screenId)?.token;
+    if (!token) throw new Error(`no device token for screen ${screenId} in ${SCREEN_TOKENS_FILE}`);
+    return token;
+  };
   const { io } = await import('socket.io-client');
   const pushes: RecommendationsPush[] = [];
   const sockets = plan.screens
     .filter((s) => s.kind !== 'staff' && s.zoneId)
     .map((s) => {
-      const socket: ScreenSocket = io(values.gateway, { transports: ['websocket'], forceNew: true });
+      const socket: ScreenSocket = io(values.gateway, {
+        transports: ['websocket'],
+        forceNew: true,
+        auth: { token: tokenOf(s.id) },
+      });
       socket.on('recommendations', (m) => pushes.push(m));
       const hello = new Promise<void>((resolve, reject) => {
         socket.once('connect_error', reject);
-        socket.emit('hello', { protocolVersion: PROTOCOL_VERSION, screenId: s.id, kind: s.kind }, (r) =>
-          r.ok ? resolve() : reject(new Error(`${s.id}: ${r.message}`)),
-        );
+        const hello = { protocolVersion: PROTOCOL_VERSION, screenId: s.id, kind: s.kind, storeId, lastSeq: 0 };
+        socket.emit('hello', hello, (r) => (r.ok ? resolve() : reject(new Error(`${s.id}: ${r.message}`))));
       });
       return { screen: s, socket, hello };
     });

@@ -6,8 +6,11 @@ import {
   type ProductInteraction,
   type RfidRead,
   type SensorReading,
+  type StoreAssortment,
   topics,
 } from '@aisle/contracts';
+import { demoAssortment } from './assortment';
+import { APPAREL_CATEGORIES } from './catalog';
 import { createRng, gaussian, pick, type Rng, shortId } from './random';
 
 export type Publish = (
@@ -25,6 +28,8 @@ export interface SimulationOptions {
   dwellMs?: readonly [min: number, max: number];
   seed?: number;
   terminalId?: string;
+  /** What the store has on hand: shoppers try on only garments it has (default: the demo store's `demoAssortment`). */
+  stock?: StoreAssortment;
 }
 
 interface Shopper {
@@ -47,6 +52,8 @@ export class ShopperSimulation {
   private readonly active: Shopper[] = [];
   private readonly scannerOf: Map<string, string>;
   private readonly shelved: Map<string, Product[]>;
+  /** Garments on the store's rails: apparel it has on hand. */
+  private readonly garments: Product[];
   readonly stats = { sightings: 0, interactions: 0, purchases: 0, rfidReads: 0, footfall: 0, shoppersServed: 0 };
 
   constructor(private readonly opts: SimulationOptions) {
@@ -55,6 +62,9 @@ export class ShopperSimulation {
     this.shelved = new Map(
       opts.plan.zones.map((z) => [z.id, opts.catalog.filter((p) => z.categories.includes(p.category))]),
     );
+    const stock = opts.stock ?? demoAssortment(opts.plan, opts.catalog);
+    const onHand = new Map(stock.stock.map((s) => [s.itemId, s.onHand]));
+    this.garments = opts.catalog.filter((p) => APPAREL_CATEGORIES.includes(p.category) && (onHand.get(p.id) ?? 0) > 0);
   }
 
   get shoppersInStore(): number {
@@ -135,10 +145,14 @@ export class ShopperSimulation {
     this.stats.footfall++;
   }
 
-  /** In a zone without shelves (the fitting rooms), what the shopper carries is read by the zone's RFID reader. */
+  /**
+   * In a zone without shelves (the fitting rooms), the garment the shopper carries is read by the zone's RFID reader:
+   * the last one in stock they picked up, else one taken from the rails.
+   */
   private tryOn(s: Shopper, zone: string, now: number): void {
-    const item = s.basket.at(-1);
-    if (!item || this.rng() > 0.3) return;
+    if (this.rng() > 0.3) return;
+    const item = s.basket.findLast((p) => this.garments.includes(p)) ?? this.garment();
+    if (!item) return;
     const readerId = `rfid-${zone}`;
     const epc = `3034${item.id.replace(/\D/g, '').padStart(20, '0')}`.slice(0, 24).toUpperCase();
     const msg: RfidRead = {
@@ -151,6 +165,10 @@ export class ShopperSimulation {
     };
     this.opts.publish(topics.rfidRead(this.opts.plan.storeId, readerId), msg);
     this.stats.rfidReads++;
+  }
+
+  private garment(): Product | undefined {
+    return this.garments.length > 0 ? pick(this.rng, this.garments) : undefined;
   }
 
   private browse(s: Shopper, now: number): void {

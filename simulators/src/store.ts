@@ -1,4 +1,13 @@
-import type { CartLine, CustomerProfile, FloorPlan, Product, ProfilePurchase } from '@aisle/contracts';
+import { createHash } from 'node:crypto';
+import {
+  type CartLine,
+  type CustomerProfile,
+  type FloorPlan,
+  type Product,
+  type ProfilePurchase,
+  phoneDigits,
+} from '@aisle/contracts';
+import { demoAssortment } from './assortment';
 import { CATEGORIES, demoCatalog } from './catalog';
 import { createRng, pick, type Rng, shortId } from './random';
 import type { Publish } from './shoppers';
@@ -29,10 +38,41 @@ export function demoFloorPlan(storeId = 'seoul-01'): FloorPlan {
   };
 }
 
+/** First names of the demo customers (Korean names in Latin letters). */
+const FIRST_NAMES = [
+  'Minji',
+  'Seoyeon',
+  'Jiho',
+  'Haeun',
+  'Doyun',
+  'Jiwoo',
+  'Seojun',
+  'Yuna',
+  'Hajun',
+  'Eunwoo',
+  'Sua',
+  'Minjun',
+  'Chaewon',
+  'Junho',
+  'Dahyun',
+  'Taeyang',
+];
+
+/** The loyalty id on the n-th demo customer's card (its QR code and NFC tag): `AISLE-0001`, … */
+export const demoLoyaltyId = (n: number) => `AISLE-${String(n).padStart(4, '0')}`;
+/** The n-th demo customer's phone number: `+82 10-0000-0001`, … (profiles carry only its hash). */
+export const demoPhone = (n: number) => `+82 10-0000-${String(n).padStart(4, '0')}`;
+const phoneHash = (phone: string) => createHash('sha256').update(phoneDigits(phone)).digest('hex');
+
 /**
- * A few known customers for the cloud's profile service: segment, consent, favourite categories and a taste for
- * them, recent purchases online and in store, an open online cart for about half, and the app device id their
- * phone advertises (give those to `withKnownShoppers` so some simulated shoppers are these customers).
+ * A few known customers for the cloud's profile service: first name, loyalty id and phone hash, segment, consent,
+ * favourite categories and a taste for them, recent purchases online and in store, an open online cart for about
+ * half, and the app device id their phone advertises (give those to `withKnownShoppers` so some simulated shoppers
+ * are these customers).
+ *
+ * `cus-0001` (Minji: card `AISLE-0001`, phone +82 10-0000-0001) is the same in every demo: loyal, consented to
+ * personalization and location, at least two recent purchases, and an online cart whose items the demo store
+ * (`demoAssortment`) has in stock.
  */
 export function demoCustomers(
   count = 20,
@@ -42,10 +82,14 @@ export function demoCustomers(
 ): CustomerProfile[] {
   const rng = createRng(seed);
   const more = createRng(seed + 1_000_003); // the later fields draw from their own stream: earlier ones stay as they were
-  return Array.from({ length: count }, (_, i) => {
+  const names = createRng(seed + 2_000_003); // and so do the identities
+  const customers: CustomerProfile[] = Array.from({ length: count }, (_, i) => {
     const favouriteCategories = [pick(rng, CATEGORIES), pick(rng, CATEGORIES)].filter((c, j, a) => a.indexOf(c) === j);
     return {
       customerId: `cus-${String(i + 1).padStart(4, '0')}`,
+      firstName: pick(names, FIRST_NAMES),
+      loyaltyId: demoLoyaltyId(i + 1),
+      phoneHash: phoneHash(demoPhone(i + 1)),
       segment: pick(rng, ['new', 'regular', 'loyal']),
       consent: { personalization: rng() < 0.8, location: rng() < 0.7 },
       favouriteCategories,
@@ -57,6 +101,31 @@ export function demoCustomers(
       updatedAt: now,
     };
   });
+  const first = customers[0];
+  if (first) customers[0] = showcase(first, catalog, now);
+  return customers;
+}
+
+/** `cus-0001` as every demo shows it: loyal, consented, with an online cart the demo store has in stock. */
+function showcase(c: CustomerProfile, catalog: readonly Product[], now: number): CustomerProfile {
+  const stock = new Map(demoAssortment(demoFloorPlan(), catalog).stock.map((s) => [s.itemId, s.onHand]));
+  const inStock = (id: string) => (stock.get(id) ?? 0) > 0;
+  const cart = c.onlineCart.filter((l) => inStock(l.itemId));
+  // up to two lines: a favourite-category item and an apparel item for the fitting room, in stock here
+  const wanted = [
+    catalog.find((p) => c.favouriteCategories.includes(p.category) && inStock(p.id)),
+    catalog.find((p) => p.attributes.size !== undefined && /^[A-Z]+$/.test(p.attributes.size) && inStock(p.id)),
+  ];
+  for (const p of wanted)
+    if (p && cart.length < 2 && !cart.some((l) => l.itemId === p.id))
+      cart.push({ itemId: p.id, quantity: 1, addedAt: Math.max(0, now - 2 * DAY) });
+  return {
+    ...c,
+    firstName: 'Minji',
+    segment: 'loyal',
+    consent: { personalization: true, location: true },
+    onlineCart: cart.sort((a, b) => a.addedAt - b.addedAt),
+  };
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -88,10 +88,10 @@ export class EmbeddedBroker {
     return this.server?.listening ?? false;
   }
 
-  /** Publishes as the broker itself (QoS 0, not retained), e.g. the dead-letter notices. */
-  publish(topic: string, payload: string): void {
+  /** Publishes as the broker itself (not retained; QoS 0 unless asked), e.g. the dead-letter notices. */
+  publish(topic: string, payload: string, qos: 0 | 1 = 0): void {
     this.aedes.publish(
-      { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
+      { cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false },
       () => {},
     );
   }

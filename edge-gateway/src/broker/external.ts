@@ -72,8 +72,8 @@ export class ExternalBroker {
     return Number(new URL(url).port || 1883);
   }
 
-  publish(topic: string, payload: string): void {
-    this.client?.publish(topic, payload, { qos: 0 });
+  publish(topic: string, payload: string, qos: 0 | 1 = 0): void {
+    this.client?.publish(topic, payload, { qos });
   }
 
   async close(): Promise<void> {

@@ -44,8 +44,12 @@ export class DeviceRegistry {
     const storePrefix = topics.storeFilter(storeId).slice(0, -1); // 'aisle/v1/{store}/'
     // each device's own subtree, built once: publish checks run for every message
     const subtree = new Map<string, string>();
-    for (const a of this.accounts.values())
+    // and what else a device may subscribe to: a till, the carts kiosks hand over to it
+    const inbox = new Map<string, string>();
+    for (const a of this.accounts.values()) {
       if (a.family !== 'service') subtree.set(a.id, topics.deviceSubtree(storeId, a.family, a.id));
+      if (a.family === 'pos') inbox.set(a.id, topics.posHandover(storeId, a.id));
+    }
     return {
       authenticate: (clientId, username, password) => {
         const account = username === undefined ? undefined : this.accounts.get(username);
@@ -69,7 +73,7 @@ export class DeviceRegistry {
         const account = this.accounts.get(clientId);
         if (!account || filter.startsWith('$')) return false;
         if (account.family === 'service') return filter.startsWith(storePrefix);
-        return filter.startsWith(subtree.get(account.id)!);
+        return filter.startsWith(subtree.get(account.id)!) || filter === inbox.get(account.id);
       },
     };
   }

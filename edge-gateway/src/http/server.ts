@@ -20,6 +20,26 @@ export interface HttpOptions {
   screens: Record<string, string>;
 }
 
+/**
+ * Content-Security-Policy of the screens the gateway serves (the Electron shells enforce the
+ * same one: packages/ui/src/electron/hardening.ts `SHELL_CSP`): the app's own scripts and
+ * styles only, inline `style=""` attributes (React sets CSS variables), socket.io to this
+ * origin, no plugins, no <base>, not framed, no form posts. A `?gateway=` socket origin other
+ * than the page's is a development aid that this policy does not allow (use `vite dev`).
+ */
+export const SCREEN_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "style-src-attr 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
 /** /health (application/health+json, draft-inadarei-api-health-check), /metrics, and the built screens. */
 export async function createHttp(opts: HttpOptions) {
   const app = Fastify({
@@ -54,7 +74,12 @@ export async function createHttp(opts: HttpOptions) {
       );
       continue;
     }
-    await app.register(fastifyStatic, { root, prefix: `/${prefix}/`, decorateReply: !decorated });
+    await app.register(fastifyStatic, {
+      root,
+      prefix: `/${prefix}/`,
+      decorateReply: !decorated,
+      setHeaders: (res) => res.setHeader('Content-Security-Policy', SCREEN_CSP),
+    });
     decorated = true;
   }
 

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CustomerProfile, type CustomerProfileInput } from '@aisle/contracts';
+import { CustomerProfile, type CustomerProfileInput, phoneDigits } from '@aisle/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayStore } from '../store/db';
 import { ProfileCache, type ProfileCacheOptions } from './cache';
@@ -161,6 +162,41 @@ describe('ProfileCache', () => {
     expect(cache.byDevice('app-2')).toBeUndefined();
     expect(devices()).toEqual([]);
     expect(cache.size).toBe(1);
+  });
+
+  it('finds a profile by loyalty id or phone hash, in step with replace, an identity moving, evict and remove', () => {
+    const { db, cache, clock } = setup({ maxProfiles: 2 });
+    const phone = (n: string) => createHash('sha256').update(phoneDigits(n)).digest('hex');
+    const identities = () =>
+      db.prepare('SELECT kind, value, customer_id FROM profile_identities ORDER BY kind, value').all() as {
+        kind: string;
+        value: string;
+        customer_id: string;
+      }[];
+    cache.upsert([profile('cust-a', { loyaltyId: 'AISLE-0001', phoneHash: phone('+82 10-0000-0001'), updatedAt: 1 })]);
+    expect(cache.findBy('loyalty', 'AISLE-0001')?.customerId).toBe('cust-a');
+    expect(cache.findBy('phone', phone('821000000001'))?.customerId).toBe('cust-a');
+    expect(cache.findBy('loyalty', 'AISLE-9999')).toBeUndefined();
+    expect(cache.findBy('phone', 'AISLE-0001')).toBeUndefined(); // kinds do not mix
+
+    // a new card number replaces the old one; the phone is gone from the profile
+    cache.upsert([profile('cust-a', { loyaltyId: 'AISLE-0002', updatedAt: 2 })]);
+    expect(cache.findBy('loyalty', 'AISLE-0001')).toBeUndefined();
+    expect(cache.findBy('phone', phone('+82 10-0000-0001'))).toBeUndefined();
+    expect(cache.findBy('loyalty', 'AISLE-0002')?.customerId).toBe('cust-a');
+
+    // the card now belongs to another customer
+    cache.upsert([profile('cust-b', { loyaltyId: 'AISLE-0002' })]);
+    clock.t++;
+    expect(cache.findBy('loyalty', 'AISLE-0002')?.customerId).toBe('cust-b');
+    expect(identities()).toEqual([{ kind: 'loyalty', value: 'AISLE-0002', customer_id: 'cust-b' }]);
+
+    cache.upsert([profile('cust-c', { phoneHash: phone('010-1234-5678') })]);
+    cache.upsert([profile('cust-d')]); // evicts cust-b, used least recently
+    expect(cache.findBy('loyalty', 'AISLE-0002')).toBeUndefined();
+    expect(identities()).toEqual([{ kind: 'phone', value: phone('01012345678'), customer_id: 'cust-c' }]);
+    expect(cache.remove('cust-c')).toBe(true);
+    expect(identities()).toEqual([]);
   });
 
   it('treats a corrupt row as missing, logs it once and never throws', () => {

@@ -19,6 +19,9 @@ export interface ProfileCacheOptions {
   logger?: Pick<Logger, 'warn'>;
 }
 
+/** How a kiosk finds a profile (`profile_identities`, migration 4). */
+export type IdentityKind = 'loyalty' | 'phone';
+
 /** Told about each profile an upsert stored, after its transaction committed. */
 export type OnStored = (profile: CustomerProfile, previous: CustomerProfile | undefined) => void;
 
@@ -30,7 +33,7 @@ interface Written {
 
 /**
  * The customer profiles this store may use, cached in the gateway's SQLite (`profiles`,
- * `profile_devices`, `sync_cursors`, migration 3) and bounded to `maxProfiles` rows.
+ * `profile_devices`, `sync_cursors`, migration 3; `profile_identities`, migration 4) and bounded to `maxProfiles` rows.
  *
  * Reads stay reads: lookups keep their use times in memory and write them in batches (once
  * `usageFlushEvery` profiles wait, on upsert, or on `flushUsage()`). Parsed profiles are kept in an
@@ -82,6 +85,16 @@ export class ProfileCache {
         'INSERT OR REPLACE INTO profile_devices (device_id, customer_id) VALUES (?, ?)',
       ),
       deviceOwner: db.prepare<[string], string>('SELECT customer_id FROM profile_devices WHERE device_id = ?').pluck(),
+      dropIdentities: db.prepare<[string]>('DELETE FROM profile_identities WHERE customer_id = ?'),
+      // a loyalty id or phone seen on another customer's profile moves to this one
+      addIdentity: db.prepare<[IdentityKind, string, string]>(
+        'INSERT OR REPLACE INTO profile_identities (kind, value, customer_id) VALUES (?, ?, ?)',
+      ),
+      identityOwner: db
+        .prepare<[IdentityKind, string], string>(
+          'SELECT customer_id FROM profile_identities WHERE kind = ? AND value = ?',
+        )
+        .pluck(),
       cursor: db.prepare<[string], number>('SELECT cursor FROM sync_cursors WHERE name = ?').pluck(),
       setCursor: db.prepare<[string, number]>(
         'INSERT INTO sync_cursors (name, cursor) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor',
@@ -92,7 +105,7 @@ export class ProfileCache {
 
   /**
    * Inserts or replaces profiles in one transaction. A profile older (by `updatedAt`) than the
-   * cached one is ignored. Indexes each profile's `appDevices`, then evicts the least recently
+   * cached one is ignored. Indexes each profile's `appDevices`, loyalty id and phone hash, then evicts the least recently
    * used unpinned rows beyond `maxProfiles`. Returns how many were stored (evicted ones included:
    * a batch larger than the bound keeps only its most recent part). `onStored` hears each stored
    * profile and the one it replaced, after the commit.
@@ -141,6 +154,15 @@ export class ProfileCache {
   }
 
   /**
+   * The profile of the customer with this loyalty id (`loyalty`, as a card's QR code or NFC tag carries it) or
+   * phone hash (`phone`: sha256 hex of `phoneDigits`). Marks it used.
+   */
+  findBy(kind: IdentityKind, value: string): CustomerProfile | undefined {
+    const customerId = this.stmts.identityOwner.get(kind, value);
+    return customerId === undefined ? undefined : this.get(customerId);
+  }
+
+  /**
    * The shopper is in the store: their profile is never evicted until unpinned, and is loaded
    * into memory now, ahead of the lookups their visit brings.
    */
@@ -160,7 +182,7 @@ export class ProfileCache {
     return this.pinned.has(customerId);
   }
 
-  /** Deletes the profile and its device index. Returns whether it was cached. */
+  /** Deletes the profile and its device and identity indexes. Returns whether it was cached. */
   remove(customerId: string): boolean {
     const removed = this.stmts.remove.run(customerId).changes > 0;
     this.memory.delete(customerId);
@@ -237,8 +259,11 @@ export class ProfileCache {
       } else {
         s.replace.run(json, p.updatedAt, id);
         s.dropDevices.run(id);
+        s.dropIdentities.run(id);
       }
       for (const device of p.appDevices) s.addDevice.run(device, id);
+      if (p.loyaltyId !== undefined) s.addIdentity.run('loyalty', p.loyaltyId, id);
+      if (p.phoneHash !== undefined) s.addIdentity.run('phone', p.phoneHash, id);
       stored.push([p, previous]);
       latest.set(id, p);
     }

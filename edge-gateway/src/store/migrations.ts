@@ -144,4 +144,44 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 4: screens — device tokens from pairing, each screen's sequenced messages (replayed after a reconnect, also
+  // across restarts), identities to find a profile by at the kiosk, and carts handed over to a till
+  `
+  CREATE TABLE screen_tokens (
+    screen_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,                -- kiosk | mirror | staff
+    token_hash TEXT NOT NULL,          -- sha256 of the token; the token itself is only shown once
+    paired_at INTEGER NOT NULL
+  );
+  CREATE TABLE screen_messages (
+    screen_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,              -- per screen, gap-free from 1
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,             -- JSON, as the screen receives it
+    sent_at INTEGER NOT NULL,
+    PRIMARY KEY (screen_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE screen_acks (
+    screen_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,              -- the screen processed every message up to here
+    at INTEGER NOT NULL
+  );
+  CREATE TABLE profile_identities (
+    kind TEXT NOT NULL,                -- loyalty | phone (sha256 of the digits)
+    value TEXT NOT NULL,
+    customer_id TEXT NOT NULL REFERENCES profiles (customer_id) ON DELETE CASCADE,
+    PRIMARY KEY (kind, value)
+  );
+  CREATE INDEX profile_identities_customer ON profile_identities (customer_id);
+  CREATE TABLE handovers (
+    handover_id TEXT PRIMARY KEY,
+    screen_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    customer_id TEXT,
+    lines TEXT NOT NULL,               -- PurchaseLine[] JSON
+    created_at INTEGER NOT NULL,
+    paid_at INTEGER
+  );
+  `,
 ];

@@ -5,7 +5,10 @@
  */
 import path from 'node:path';
 import { startShell } from '@aisle/ui/electron/shell';
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, ipcMain, session } from 'electron';
 import { KIOSK_SHELL } from './config';
 
-startShell({ app, BrowserWindow, session }, { ...KIOSK_SHELL, preloadPath: path.join(__dirname, 'preload.js') });
+startShell(
+  { app, BrowserWindow, ipcMain, session },
+  { ...KIOSK_SHELL, preloadPath: path.join(__dirname, 'preload.js') },
+);

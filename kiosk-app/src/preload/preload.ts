@@ -1,6 +1,9 @@
-/** Sandboxed preload: exposes `window.aisle = { shell: 'electron', version, screen: 'kiosk' }` and nothing else. */
-import { exposeShellInfo } from '@aisle/ui/electron/preload';
-import { contextBridge } from 'electron';
+/**
+ * Sandboxed preload: exposes `window.aisle` = { shell: 'electron', version, screen: 'kiosk' } plus
+ * `reportHealth` and `onNfc` (tags from an NFC reader, none wired yet), and nothing else.
+ */
+import { exposeShellBridge } from '@aisle/ui/electron/preload';
+import { contextBridge, ipcRenderer } from 'electron';
 import { version } from '../../package.json';
 
-exposeShellInfo(contextBridge, { shell: 'electron', version, screen: 'kiosk' });
+exposeShellBridge(contextBridge, ipcRenderer, { shell: 'electron', version, screen: 'kiosk' });

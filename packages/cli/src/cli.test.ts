@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeviceRegistryFile, verifySecret } from '@aisle/contracts/credentials';
+import { DeviceRegistryFile, StaffFile, verifyPin, verifySecret } from '@aisle/contracts/credentials';
 import { GatewayStore } from '@aisle/edge-gateway';
 import { loadRecommender } from '@aisle/recsys/serve';
 import { until } from '@aisle/testkit';
@@ -356,5 +357,53 @@ describe('aisle decisions ope', () => {
     expect(bad.stderr()).toMatch(/unknown arm "hero"/);
     const missing = start(['decisions', 'ope', '--db', join(tmpdir(), 'no-such-gateway.db'), '--policy', 'top']);
     expect((await missing.exit).code).toBe(1);
+  });
+});
+
+describe('aisle screens', () => {
+  it('pairs a screen with a new token shown once (only its hash is stored), and pairing again replaces it', async () => {
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'aisle-cli-')), 'gateway.db');
+    const first = await aisle('screens', 'pair', '--db', dbPath, '--screen', 'kiosk-1', '--kind', 'kiosk');
+    expect(first.code).toBe(0);
+    const token = first.stdout.trim();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const hashOf = (t: string) => createHash('sha256').update(t).digest('hex');
+    const rows = () => {
+      const store = new GatewayStore(dbPath);
+      try {
+        return store.db.prepare('SELECT screen_id, kind, token_hash FROM screen_tokens').all();
+      } finally {
+        store.close();
+      }
+    };
+    expect(rows()).toEqual([{ screen_id: 'kiosk-1', kind: 'kiosk', token_hash: hashOf(token) }]);
+    const again = await aisle('screens', 'pair', '--db', dbPath, '--screen', 'kiosk-1', '--kind', 'kiosk');
+    const next = again.stdout.trim();
+    expect(next).not.toBe(token);
+    expect(rows()).toEqual([{ screen_id: 'kiosk-1', kind: 'kiosk', token_hash: hashOf(next) }]);
+    const bad = await aisle('screens', 'pair', '--db', dbPath, '--screen', 'kiosk-1', '--kind', 'tv');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--kind/);
+  });
+
+  it('adds and replaces staff with hashed PINs, and refuses a PIN another staff member has', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'aisle-cli-')), 'staff.json');
+    const add = (...args: string[]) => aisle('screens', 'staff-pin', '--file', file, ...args);
+    expect((await add('--id', 'minji', '--name', 'Minji', '--role', 'associate', '--pin', '1234')).code).toBe(0);
+    expect((await add('--id', 'junho', '--name', 'Junho', '--role', 'manager', '--pin', '9999')).code).toBe(0);
+    expect((await add('--id', 'minji', '--name', 'Minji K', '--role', 'associate', '--pin', '2468')).code).toBe(0);
+    const clash = await add('--id', 'seoyeon', '--name', 'Seoyeon', '--role', 'associate', '--pin', '9999');
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/already has this PIN/);
+    expect((await add('--id', 'x', '--name', 'X', '--role', 'associate', '--pin', '12')).code).toBe(2);
+    const staff = StaffFile.parse(JSON.parse(readFileSync(file, 'utf8')));
+    expect(staff.map((s) => [s.id, s.name, s.role])).toEqual([
+      ['minji', 'Minji K', 'associate'],
+      ['junho', 'Junho', 'manager'],
+    ]);
+    expect(readFileSync(file, 'utf8')).not.toMatch(/2468|9999/);
+    expect(await verifyPin('2468', staff[0]!.pinHash)).toBe(true);
+    expect(await verifyPin('1234', staff[0]!.pinHash)).toBe(false);
+    expect(await verifyPin('9999', staff[1]!.pinHash)).toBe(true);
   });
 });

@@ -4,9 +4,10 @@ import { decisions } from './commands/decisions';
 import { devices } from './commands/devices';
 import { gateway } from './commands/gateway';
 import { recsys } from './commands/recsys';
+import { screens } from './commands/screens';
 
 /** Every subcommand, in the order `aisle --help` lists them. Add new ones (`aisle recsys …`) here. */
-const commands: readonly Command[] = [gateway, devices, decisions, recsys];
+const commands: readonly Command[] = [gateway, devices, screens, decisions, recsys];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,17 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { buildAsyncApi, dataChannelKey, PAYLOAD_SCHEMA_FORMAT } from './asyncapi';
-import { devicePayloadSchemas } from './devices';
+import {
+  buildAsyncApi,
+  dataChannelKey,
+  PAYLOAD_SCHEMA_FORMAT,
+  SCREEN_EVENTS_BEGIN,
+  SCREEN_EVENTS_END,
+  screenEventsMarkdown,
+} from './asyncapi';
+import { devicePayloadSchemas, PosHandover } from './devices';
 import { schemaExamples } from './examples';
-import { screenEventSchemas } from './screens';
+import { ConnectRefusal, Delivery, ScreenAck, ScreenAuth, screenEventSchemas, screenRequests } from './screens';
 import { parseTopic, STATUS_KIND, TOPIC_FAMILIES, TOPIC_ROOT, type TopicFamily, topics } from './topics';
 
 type Json = Record<string, unknown>;
 type Message = {
   name: string;
   payload: { schemaFormat: string; schema: Json };
-  examples: { name: string; payload: unknown }[];
+  headers?: { $ref: string };
+  examples: { name: string; payload: unknown; headers?: unknown }[];
 };
 type Channel = {
   address: string;
@@ -24,6 +32,7 @@ type Operation = {
   channel: { $ref: string };
   messages: { $ref: string }[];
   reply?: { channel: { $ref: string }; messages: { $ref: string }[] };
+  tags?: { name: string }[];
 };
 type Doc = {
   asyncapi: string;
@@ -155,6 +164,7 @@ function jsonSchemaErrors(schema: Json, value: unknown, path = '(root)'): string
 function requiredKeys(schema: z.ZodType): string[][] {
   const def = (schema as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; options?: z.ZodType[] } })
     .def;
+  if (def.type === 'enum') return [[]];
   if (def.type === 'object' && def.shape)
     return [Object.keys(def.shape).filter((k) => !def.shape![k]!.safeParse(undefined).success)];
   if (def.type === 'union' && def.options) return def.options.flatMap(requiredKeys);
@@ -162,6 +172,7 @@ function requiredKeys(schema: z.ZodType): string[][] {
 }
 
 function jsonRequiredKeys(schema: Json): string[][] {
+  if (schema.type === 'string' && Array.isArray(schema.enum)) return [[]];
   if (schema.type === 'object') return [(schema.required as string[] | undefined) ?? []];
   const branches = (schema.oneOf ?? schema.anyOf) as Json[] | undefined;
   if (branches) return branches.flatMap(jsonRequiredKeys);
@@ -265,6 +276,18 @@ describe('AsyncAPI document', () => {
         expect(parseTopic(fill(channel.address)).ok, channel.address).toBe(true);
     expect(fill(doc.channels.gatewayPresence!.address)).toBe(topics.presence('seoul-01'));
     expect(fill(doc.channels.gatewayDeadLetter!.address)).toBe(topics.deadLetter('seoul-01'));
+    expect(fill(doc.channels.gatewayHandover!.address).replace('{terminalId}', 'pos-1')).toBe(
+      topics.posHandover('seoul-01', 'pos-1'),
+    );
+  });
+
+  it('publishes hand-overs to one till at QoS 1, as PosHandover', () => {
+    const op = doc.operations.sendPosHandover!;
+    expect(op).toMatchObject({ action: 'send', channel: { $ref: '#/channels/gatewayHandover' } });
+    expect((op as unknown as { bindings: { mqtt: { qos: number } } }).bindings.mqtt.qos).toBe(1);
+    const m = resolvePointer(op.messages[0]!.$ref) as Message;
+    expect(examplesByName[m.examples[0]!.name]!.schema).toBe(PosHandover);
+    expect(doc.channels.gatewayHandover!.parameters?.terminalId?.location).toBe('$message.payload#/terminalId');
   });
 
   it('describes the screen events both ways, with the hello acknowledgement as its reply', () => {
@@ -284,6 +307,42 @@ describe('AsyncAPI document', () => {
       expect(m.name, 'a socket.io message is named after its event').toBe(event);
       expect(examplesByName[m.examples[0]!.name]!.schema).toBe(schema);
     }
+  });
+
+  it.each(Object.entries(screenRequests))('answers %s with its result schema, to the kinds it allows', (event, r) => {
+    const op = doc.operations[`receive${event.charAt(0).toUpperCase()}${event.slice(1)}`]!;
+    expect(op.messages).toEqual([{ $ref: `#/channels/screens/messages/${event}` }]);
+    expect(op.reply?.messages).toEqual([{ $ref: `#/channels/screens/messages/${event}Ack` }]);
+    const ack = resolvePointer(op.reply!.messages[0]!.$ref) as Message;
+    expect(examplesByName[ack.examples[0]!.name]!.schema).toBe(r.result);
+    expect(op.tags?.map((t) => t.name)).toEqual([...r.kinds]);
+  });
+
+  it('takes the ack event without a reply', () => {
+    const op = doc.operations.receiveAck!;
+    expect(op.reply).toBeUndefined();
+    const m = resolvePointer(op.messages[0]!.$ref) as Message;
+    expect(examplesByName[m.examples[0]!.name]!.schema).toBe(ScreenAck);
+  });
+
+  it('gives every server → client event its Delivery as second argument (its headers), with an example', () => {
+    for (const event of Object.keys(screenEventSchemas.serverToClient)) {
+      const m = resolvePointer(doc.channels.screens!.messages[event]!.$ref) as Message;
+      expect(m.headers, event).toEqual({ $ref: '#/components/schemas/Delivery' });
+      const delivery = resolvePointer(m.headers!.$ref) as { schema: Json };
+      for (const e of m.examples) {
+        expect(Delivery.safeParse(e.headers).success, `${event}: ${e.name}`).toBe(true);
+        expect(jsonSchemaErrors(delivery.schema, e.headers)).toEqual([]);
+      }
+    }
+  });
+
+  it('says how a screen authenticates, and why a connection is refused', () => {
+    const screens = doc.servers.screens as Json & { description: string };
+    const auth = resolvePointer((screens['x-handshake-auth'] as { $ref: string }).$ref) as { schema: Json };
+    expect(sorted(jsonRequiredKeys(auth.schema))).toEqual(sorted(requiredKeys(ScreenAuth)));
+    for (const reason of ConnectRefusal.options) expect(screens.description).toContain(`\`${reason}\``);
+    expect(doc.components.schemas.ConnectRefusal?.schema.enum).toEqual(ConnectRefusal.options);
   });
 
   it('has operations only with messages of their own channel, and every channel used', () => {
@@ -323,5 +382,19 @@ describe('AsyncAPI document', () => {
       expect.fail(`${stale} (${(err as Error).message})`);
     }
     expect(committed, stale).toStrictEqual(doc);
+  });
+
+  it('is what the generated list of screen events in docs/protocol.md says', () => {
+    const md = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+    const begin = md.indexOf(SCREEN_EVENTS_BEGIN);
+    const end = md.indexOf(SCREEN_EVENTS_END);
+    expect(begin, 'docs/protocol.md lost the markers of its screen event list').toBeGreaterThanOrEqual(0);
+    expect(end).toBeGreaterThan(begin);
+    const listed = md.slice(begin + SCREEN_EVENTS_BEGIN.length, end).trim();
+    expect(listed, 'docs/protocol.md is out of date: run `npm run docs -w @aisle/contracts`').toBe(
+      screenEventsMarkdown(),
+    );
+    for (const event of [...Object.keys(screenRequests), ...Object.keys(screenEventSchemas.serverToClient), 'ack'])
+      expect(listed).toContain(`| \`${event}\` `);
   });
 });

@@ -5,10 +5,22 @@ import {
   DeviceStatus,
   devicePayloadSchemas,
   MAX_DEVICE_PAYLOAD_BYTES,
+  PosHandover,
 } from './devices';
 import { schemaExamples } from './examples';
 import { PresenceEvent } from './presence';
-import { HelloRefusal, HelloResult, PersonalizationResult, SizeRequestResult, screenEventSchemas } from './screens';
+import {
+  ConnectRefusal,
+  Delivery,
+  HelloRefusal,
+  ScreenAck,
+  ScreenAuth,
+  type ScreenRequestName,
+  type StaffRole,
+  screenEventSchemas,
+  screenRequests,
+} from './screens';
+import { ScreenKind } from './store';
 import { STATUS_KIND, TOPIC_FAMILIES, TOPIC_ROOT, type TopicFamily } from './topics';
 import { PROTOCOL_VERSION } from './version';
 
@@ -98,7 +110,8 @@ const FAMILY_DOCS: Record<TopicFamily, { title: string; publisher: string; descr
     publisher: 'till (POS terminal)',
     description:
       'A completed sale. The gateway stores it with an outbox row in one transaction and syncs it to the cloud; ' +
-      'a repeated `eventId` is ignored. Beyond this schema: `total` must equal the sum of `quantity × unitPrice`.',
+      'a repeated `eventId` is ignored. A sale that paid a cart handed over from a kiosk (`PosHandover`) names its ' +
+      '`handoverId`. Beyond this schema: `total` must equal the sum of `quantity × unitPrice`.',
   },
 };
 
@@ -111,7 +124,236 @@ const OTHER_CONTRACTS: Record<string, string> = {
   PurchaseBatchResult: 'Answer of cloud-sync `POST /v1/stores/{storeId}/purchases`.',
   CustomerProfile: 'Body of cloud-sync `GET /v1/customers/{customerId}` (cloud → store).',
   ApiError: 'Body of every HTTP error answer.',
+  ScreenAuth:
+    'What a screen presents as the `auth` of its socket.io handshake: the device token it got when it was paired ' +
+    'with the gateway (`aisle screens pair`).',
+  ConnectRefusal:
+    "Why the gateway refused a screen's connection before any event: the `message` of the screen's `connect_error`.",
+  Delivery:
+    'The second argument of every event the gateway sends a screen: its own gap-free sequence number and when it ' +
+    'was sent.',
+  KioskSession: 'A shopper session at one kiosk (part of `IdentifyResult`).',
+  CartItemHere: 'An item of the online cart, as this store has it (part of `KioskSession` and `CustomerCard`).',
+  GarmentVariant: 'Another size or colour of a garment, and whether this store has it (part of `MirrorGarment`).',
+  StaffRole: 'What a logged-in staff member may do: managers also see `staffInsights`.',
+  CustomerInStore: 'One consented, identified customer in the store now (part of `StaffCustomersResult`).',
+  CustomerCard: 'What a logged-in staff member sees of one customer (part of `CustomerCardResult`).',
+  StaffInsights: 'Store aggregates for managers (part of `StaffInsightsResult`).',
 };
+
+// --- the screens' socket.io events --------------------------------------------------------
+
+type EventDoc = { title: string; summary: string; description?: string };
+type ServerEventName = keyof typeof screenEventSchemas.serverToClient;
+
+/** What each screen request is for; typed by event so a new request cannot go undocumented. */
+const SCREEN_REQUEST_DOCS: Record<
+  ScreenRequestName,
+  EventDoc & {
+    operation: string;
+    ack: string;
+    ackDescription?: string;
+    /** Who must be logged in on the (staff) screen's connection. */
+    login?: StaffRole;
+  }
+> = {
+  hello: {
+    title: 'Hello',
+    operation: 'Accept a screen',
+    summary:
+      'First event of every screen connection: protocol version, screen id and kind, store, and the sequence ' +
+      'number of the last message the screen processed.',
+    description:
+      'Only a connection whose device token was issued to this screen gets an answer other than a refusal. On ' +
+      'success the gateway first replays, in order, the messages after `lastSeq` (`replaying` of them), then ' +
+      "keeps the screen up to date: a kiosk or mirror joins its zone's room (`zoneContext`, `recommendations`), " +
+      'a staff screen the staff room (`storeOverview`).',
+    ack: 'the store and where its sequence stands (`lastSeq`, `replaying`, `resync`), or a named refusal.',
+    ackDescription:
+      `Refusal reasons: ${HelloRefusal.options.map((r) => `\`${r}\``).join(', ')} (\`clientTooOld\` / ` +
+      `\`serverTooOld\` when the screen speaks an older / newer protocol than ${PROTOCOL_VERSION}). With ` +
+      '`resync`, the messages after `lastSeq` are no longer kept (or the screen is ahead of the gateway): the ' +
+      'screen counts on from the next message, which carries the current state.',
+  },
+  sizeRequest: {
+    title: 'Size request',
+    operation: 'Answer a size request from a mirror',
+    summary: 'A mirror asks for another size of the garment the shopper holds.',
+    description:
+      'When the size is in stock here, staff screens get a `staffRequest` (its `requestId` is in the ack); when it ' +
+      "is not, the gateway pushes `recommendations` with trigger `size_unavailable` to the mirror's zone (nearest " +
+      'sizes in stock, then similar items).',
+    ack: 'whether that size is in stock here (with the variant and the staff request), or why not.',
+  },
+  personalization: {
+    title: 'Personalization switch',
+    operation: 'Switch personalization for the shopper at a screen',
+    summary: 'The shopper in front of a kiosk or mirror switches personalization on or off for their visit.',
+    description:
+      "Off means non-personal cards at once (a trigger's held cards are replaced) and no personal triggers for the " +
+      'rest of the visit.',
+    ack: 'the shopper it applied to, or why it could not.',
+  },
+  identify: {
+    title: 'Identify',
+    operation: 'Start a shopper session at a kiosk',
+    summary:
+      'The shopper at a kiosk identifies with a loyalty card (QR code or NFC tag), a phone number, or stays ' +
+      'anonymous.',
+    description:
+      "A card's code is matched against the profiles' `loyaltyId`; a phone number by `phoneHash`, the sha256 of " +
+      'its digits (`phoneDigits`). An anonymous session personalizes from its own taps only and is forgotten at ' +
+      'its end.',
+    ack:
+      'the session (first name, whether it is personalized, the online cart as this store has it), or `unknown` / ' +
+      '`invalid` / `refused`.',
+  },
+  viewItem: {
+    title: 'View item',
+    operation: 'Note an item the shopper opened',
+    summary: "The shopper opened an item's details at the kiosk: a signal for this session only.",
+    ack: 'done, or why not.',
+  },
+  endSession: {
+    title: 'End session',
+    operation: 'End a kiosk session',
+    summary: 'The shopper, or the inactivity timer, ends the kiosk session; the gateway forgets it.',
+    ack: 'done, or why not.',
+  },
+  handover: {
+    title: 'Hand-over',
+    operation: "Hand the shopper's online cart over to a till",
+    summary: 'The identified shopper sends the online-cart items in stock here to a till, to pay in store.',
+    description:
+      'The gateway publishes a `PosHandover` on the MQTT topic of the till (`gateway/handover/{terminalId}`) and ' +
+      "tells the kiosk what became of it with `handoverStatus`. The till's sale of the cart carries `handoverId`.",
+    ack: 'the hand-over id, the till, the 4-digit code to say there and the number of lines, or why not.',
+  },
+  staffLogin: {
+    title: 'Staff login',
+    operation: 'Log a staff member in on a staff screen',
+    summary: 'A staff member enters their PIN (4 to 8 digits).',
+    description: 'Repeated wrong PINs lock the screen for a while (`locked`, with `retryAfterMs`).',
+    ack: "the staff member's name and role, or `wrongPin` / `locked` / `invalid`.",
+  },
+  staffLogout: {
+    title: 'Staff logout',
+    operation: 'Log the staff member out',
+    summary: 'The staff member logged in on this screen, if any, logs out.',
+    ack: 'done, or why not.',
+  },
+  staffCustomers: {
+    title: 'Customers in store',
+    operation: 'List the consented customers in the store',
+    summary: 'A logged-in staff member asks which identified, consented customers are in the store now.',
+    ack: 'the customers (`CustomerInStore`), or why not.',
+    login: 'associate',
+  },
+  customerCard: {
+    title: 'Customer card',
+    operation: 'Show one customer to staff',
+    summary: 'A logged-in staff member opens everything they may see about one consented customer in the store.',
+    ack: 'the card (`CustomerCard`), or why not.',
+    login: 'associate',
+  },
+  resolveRequest: {
+    title: 'Resolve request',
+    operation: 'Accept or finish a fitting-room request',
+    summary: 'A staff member accepts a request from a fitting room, or marks it done.',
+    description: 'Staff screens and the mirror that asked then get the updated `staffRequest`.',
+    ack: 'done, or why not.',
+    login: 'associate',
+  },
+  staffInsights: {
+    title: 'Store insights',
+    operation: 'Show store aggregates to a manager',
+    summary: 'A manager asks for store aggregates; a figure about fewer than `k` shoppers is withheld.',
+    ack: 'the aggregates (`StaffInsights`), or why not.',
+    login: 'manager',
+  },
+};
+
+const SCREEN_ACK_DOC: EventDoc = {
+  title: 'Ack',
+  summary: 'A screen confirms it processed every message up to `seq`.',
+  description:
+    'Sent without an acknowledgement callback. The gateway records how far each screen is; what it replays is ' +
+    'decided by the `lastSeq` of the next `hello`.',
+};
+
+/** What each push is for and which screens get it; typed by event so a new push cannot go undocumented. */
+const SCREEN_PUSH_DOCS: Record<ServerEventName, EventDoc & { operation: string; to: string; kinds: ScreenKind[] }> = {
+  recommendations: {
+    title: 'Recommendations',
+    operation: 'Push recommendations',
+    summary: 'Cards for the shopper in front of a kiosk or mirror (or for the zone when nobody is).',
+    to: 'the kiosks and mirrors of the zone',
+    kinds: ['kiosk', 'mirror'],
+  },
+  zoneContext: {
+    title: 'Zone context',
+    operation: 'Push zone context',
+    summary: 'The zone a screen stands in, as it is now.',
+    to: 'the kiosks and mirrors of the zone',
+    kinds: ['kiosk', 'mirror'],
+  },
+  storeOverview: {
+    title: 'Store overview',
+    operation: 'Push store overview',
+    summary: 'Whole-store occupancy.',
+    to: 'staff screens',
+    kinds: ['staff'],
+  },
+  mirrorGarment: {
+    title: 'Mirror garment',
+    operation: 'Push the garment in the fitting room',
+    summary:
+      "The garment the fitting room's RFID reader just read, its other sizes and colours, what completes the " +
+      'look, and what the shopper tried and bought before (only when identified and consented).',
+    to: "the mirrors of the reader's zone",
+    kinds: ['mirror'],
+  },
+  staffRequest: {
+    title: 'Staff request',
+    operation: 'Push a fitting-room request',
+    summary: 'A request from a fitting room (another size), and its progress: `open`, `accepted`, `done`.',
+    to: 'staff screens, and the mirror that asked',
+    kinds: ['staff', 'mirror'],
+  },
+  staffAlert: {
+    title: 'Staff alert',
+    operation: 'Alert staff',
+    summary:
+      'Something worth walking over for: a loyal customer arrived, or an online cart is at risk. No name; the ' +
+      'customer card has the rest.',
+    to: 'staff screens',
+    kinds: ['staff'],
+  },
+  handoverStatus: {
+    title: 'Hand-over status',
+    operation: 'Report what became of a hand-over',
+    summary: 'The till received a hand-over, or the shopper paid it.',
+    to: 'the kiosk that made the hand-over',
+    kinds: ['kiosk'],
+  },
+};
+
+const requestEntries = Object.entries(screenRequests) as [
+  ScreenRequestName,
+  { request: z.ZodType; result: z.ZodType; kinds: readonly ScreenKind[] },
+][];
+const pushEntries = Object.entries(screenEventSchemas.serverToClient) as [ServerEventName, z.ZodType][];
+const kindList = (kinds: readonly string[]) => kinds.map((k) => `\`${k}\``).join(', ');
+const loginNote = (login: StaffRole | undefined) =>
+  login === 'manager' ? ', with a manager logged in' : login ? ', with a staff member logged in' : '';
+
+const ask = (event: string) =>
+  `Sent with a socket.io acknowledgement callback, which gets the result (\`${event}Ack\`). A malformed request, ` +
+  'or one from a kind of screen it is not for, is answered `{ ok: false, … }`, never dropped.';
+const DELIVERED =
+  "Second argument: `Delivery` (`seq`, `sentAt`), the screen's own gap-free sequence number (shown as this " +
+  "message's `headers`: socket.io has none). The screen confirms it with `ack` and names it as `lastSeq` in its " +
+  'next `hello`.';
 
 const storeIdParameter = {
   description: 'Store id (1-64 letters, digits, `_`, `.` or `-`).',
@@ -260,111 +502,132 @@ export function buildAsyncApi(): Json {
     bindings: gatewayPublish,
   };
 
+  const handoverName = contractName(PosHandover);
+  messages[handoverName] = message(PosHandover, {
+    title: 'POS hand-over',
+    summary: 'A cart a shopper handed over at a kiosk, to be paid at one till.',
+    description:
+      'The online-cart items in stock here that the shopper sent from a kiosk (`handover`). The shopper says the ' +
+      "4-digit `code` at the till; the till's sale of the cart (`PosPurchase`) carries the `handoverId`.",
+  });
+  channels.gatewayHandover = {
+    address: `${TOPIC_ROOT}/{storeId}/gateway/handover/{terminalId}`,
+    title: 'Hand-overs to a till',
+    description:
+      'Published by the gateway only, one topic per till. The till (a `pos` device) subscribes to its own topic at ' +
+      'QoS 1.',
+    servers: mqttServer,
+    parameters: {
+      storeId: ref('#/components/parameters/storeId'),
+      terminalId: {
+        description: "Id of the till the cart is handed to. Equals the payload's `terminalId`.",
+        examples: [schemaExamples.PosHandover.example.terminalId],
+        location: '$message.payload#/terminalId',
+      },
+    },
+    messages: { [handoverName]: ref(`#/components/messages/${handoverName}`) },
+  };
+  operations.sendPosHandover = {
+    action: 'send',
+    channel: ref('#/channels/gatewayHandover'),
+    title: 'Hand a kiosk cart over to a till',
+    messages: [ref(`#/channels/gatewayHandover/messages/${handoverName}`)],
+    bindings: { mqtt: { qos: 1, retain: false, bindingVersion: MQTT_BINDING_VERSION } },
+  };
+
   // --- socket.io: the store's screens --------------------------------------------------
   const screenMessages: Json = {};
-  const screenDocs: Record<string, { title: string; summary: string; description?: string }> = {
-    hello: {
-      title: 'Hello',
-      summary: 'First event of every screen connection: protocol version, screen id and kind.',
-      description:
-        'The gateway answers with the socket.io acknowledgement (`HelloResult`). On success the screen joins its ' +
-        "zone's room (kiosk, mirror) or the staff room and at once receives the latest `zoneContext` (and " +
-        '`recommendations` if any) or `storeOverview`.',
-    },
-    recommendations: {
-      title: 'Recommendations',
-      summary:
-        "Cards for the shopper in front of a kiosk or mirror (or for the zone when nobody is); to the zone's room.",
-    },
-    sizeRequest: {
-      title: 'Size request',
-      summary: 'A mirror asks for another size of the garment the shopper holds.',
-      description:
-        'Only a mirror that said hello may ask. The acknowledgement (`SizeRequestResult`) says whether that size is ' +
-        'in stock here; when it is not, the gateway also pushes `recommendations` with trigger `size_unavailable` ' +
-        "(nearest sizes in stock, then similar items) to the mirror's zone.",
-    },
-    personalization: {
-      title: 'Personalization switch',
-      summary: 'The shopper in front of a kiosk or mirror switches personalization on or off for their visit.',
-      description:
-        'The acknowledgement (`PersonalizationResult`) names the shopper it applied to. Off means non-personal ' +
-        "cards at once (a trigger's held cards are replaced) and no personal triggers for the rest of the visit.",
-    },
-    zoneContext: { title: 'Zone context', summary: "The zone a screen stands in, as it is now; to the zone's room." },
-    storeOverview: { title: 'Store overview', summary: 'Whole-store occupancy; to the staff room.' },
-  };
-  const eventMessage = (event: string, schema: z.ZodType) => {
-    const doc = screenDocs[event] ?? { title: event, summary: `socket.io event \`${event}\`.` };
+  const onScreens = (pointer: string) => ref(`#/channels/screens/messages/${pointer}`);
+  const eventMessage = (event: string, schema: z.ZodType, doc: EventDoc, extra: Json = {}) => {
     const name = contractName(schema);
-    messages[name] = message(schema, { ...doc, name: event });
+    messages[name] = { ...message(schema, { ...doc, name: event }), ...extra };
     screenMessages[event] = ref(`#/components/messages/${name}`);
   };
-  for (const [event, schema] of Object.entries(screenEventSchemas.clientToServer)) eventMessage(event, schema);
-  for (const [event, schema] of Object.entries(screenEventSchemas.serverToClient)) eventMessage(event, schema);
-  const helloResultName = contractName(HelloResult);
-  messages[helloResultName] = message(HelloResult, {
-    title: 'Hello result',
-    summary: 'The acknowledgement of `hello`: the store, or a named refusal.',
-    description:
-      `Not an event of its own: the argument of the socket.io acknowledgement callback of \`hello\`. Refusal reasons: ` +
-      `${HelloRefusal.options.map((r) => `\`${r}\``).join(', ')} (\`clientTooOld\` / \`serverTooOld\` when the ` +
-      `screen speaks an older / newer protocol than ${PROTOCOL_VERSION}).`,
-  });
-  screenMessages.helloAck = ref(`#/components/messages/${helloResultName}`);
-  const sizeResultName = contractName(SizeRequestResult);
-  messages[sizeResultName] = message(SizeRequestResult, {
-    title: 'Size request result',
-    summary: 'The acknowledgement of `sizeRequest`: in stock here (with the variant), or not, or a refusal.',
-  });
-  screenMessages.sizeRequestAck = ref(`#/components/messages/${sizeResultName}`);
-  const personalizationResultName = contractName(PersonalizationResult);
-  messages[personalizationResultName] = message(PersonalizationResult, {
-    title: 'Personalization result',
-    summary: 'The acknowledgement of `personalization`: the shopper it applied to, or why it could not.',
-  });
-  screenMessages.personalizationAck = ref(`#/components/messages/${personalizationResultName}`);
+
+  // client → gateway: one message per request, its acknowledgement, and one operation with the ack as reply
+  const resultUsers = new Map<z.ZodType, ScreenRequestName[]>();
+  for (const [event, r] of requestEntries) resultUsers.set(r.result, [...(resultUsers.get(r.result) ?? []), event]);
+  for (const [event, r] of requestEntries) {
+    const doc = SCREEN_REQUEST_DOCS[event];
+    eventMessage(event, r.request, {
+      title: doc.title,
+      summary: doc.summary,
+      description: [doc.description, `Sent by: ${kindList(r.kinds)}${loginNote(doc.login)}.`, ask(event)]
+        .filter(Boolean)
+        .join('\n\n'),
+    });
+    const users = resultUsers.get(r.result)!;
+    const resultName = contractName(r.result);
+    messages[resultName] ??= message(
+      r.result,
+      users.length === 1
+        ? { title: `${doc.title} result`, summary: doc.ack, description: doc.ackDescription }
+        : {
+            title: 'Simple result',
+            summary: `The acknowledgement of ${users.map((u) => `\`${u}\``).join(', ')}: done, or why not.`,
+          },
+    );
+    screenMessages[`${event}Ack`] = ref(`#/components/messages/${resultName}`);
+    operations[`receive${capitalize(event)}`] = {
+      action: 'receive',
+      channel: ref('#/channels/screens'),
+      title: doc.operation,
+      summary: doc.summary,
+      description: `Accepted from: ${kindList(r.kinds)}${loginNote(doc.login)}. The socket.io acknowledgement: ${doc.ack}`,
+      tags: r.kinds.map((kind) => ({ name: kind })),
+      messages: [onScreens(event)],
+      reply: { channel: ref('#/channels/screens'), messages: [onScreens(`${event}Ack`)] },
+    };
+  }
+  eventMessage('ack', ScreenAck, SCREEN_ACK_DOC);
+  operations.receiveAck = {
+    action: 'receive',
+    channel: ref('#/channels/screens'),
+    title: 'Record what a screen processed',
+    summary: SCREEN_ACK_DOC.summary,
+    tags: ScreenKind.options.map((kind) => ({ name: kind })),
+    messages: [onScreens('ack')],
+  };
+
+  // gateway → screens: every push carries its Delivery as the second argument
+  const deliveryName = contractName(Delivery);
+  for (const [event, schema] of pushEntries) {
+    const doc = SCREEN_PUSH_DOCS[event];
+    const delivery = examplesOf(Delivery)[0]!.payload;
+    eventMessage(
+      event,
+      schema,
+      { ...doc, description: [doc.description, `Sent to: ${doc.to}.`, DELIVERED].filter(Boolean).join('\n\n') },
+      {
+        headers: ref(`#/components/schemas/${deliveryName}`),
+        examples: examplesOf(schema).map((e) => ({ ...e, headers: delivery })),
+      },
+    );
+    operations[`send${capitalize(event)}`] = {
+      action: 'send',
+      channel: ref('#/channels/screens'),
+      title: doc.operation,
+      summary: doc.summary,
+      description: `Sent to: ${doc.to}. Second argument: \`Delivery\` (\`seq\`, \`sentAt\`).`,
+      tags: doc.kinds.map((kind) => ({ name: kind })),
+      messages: [onScreens(event)],
+    };
+  }
+
   channels.screens = {
     address: '/',
     title: 'Screens (socket.io default namespace)',
     description:
-      'Kiosks, mirrors and staff screens connect here. Every event a screen sends is parsed with its schema; ' +
-      'events are routed to rooms: `recommendations` and `zoneContext` to the screens of one zone, `storeOverview` ' +
-      'to staff screens.',
+      'Kiosks, mirrors and staff screens connect here with their device token (`ScreenAuth`) and say `hello` ' +
+      'first. Every event a screen sends is parsed with its schema and refused (in its acknowledgement) when it is ' +
+      'malformed or comes from a kind of screen it is not for; staff requests other than `staffLogin` also need a ' +
+      'staff member logged in on the connection (`staffInsights`: a manager). Every event the gateway sends carries ' +
+      "a `Delivery` second: the screen's own gap-free sequence number, which the screen confirms with `ack` and " +
+      'names as `lastSeq` in its next `hello`, so that the gateway replays exactly what it missed. Messages keyed ' +
+      '`{event}Ack` are not events but the argument of the acknowledgement callback of `{event}`.',
     servers: screenServer,
     messages: screenMessages,
   };
-  operations.receiveHello = {
-    action: 'receive',
-    channel: ref('#/channels/screens'),
-    title: 'Accept a screen',
-    messages: [ref('#/channels/screens/messages/hello')],
-    reply: { channel: ref('#/channels/screens'), messages: [ref('#/channels/screens/messages/helloAck')] },
-  };
-  operations.receivePersonalization = {
-    action: 'receive',
-    channel: ref('#/channels/screens'),
-    title: 'Switch personalization for the shopper at a screen',
-    messages: [ref('#/channels/screens/messages/personalization')],
-    reply: {
-      channel: ref('#/channels/screens'),
-      messages: [ref('#/channels/screens/messages/personalizationAck')],
-    },
-  };
-  operations.receiveSizeRequest = {
-    action: 'receive',
-    channel: ref('#/channels/screens'),
-    title: 'Answer a size request from a mirror',
-    messages: [ref('#/channels/screens/messages/sizeRequest')],
-    reply: { channel: ref('#/channels/screens'), messages: [ref('#/channels/screens/messages/sizeRequestAck')] },
-  };
-  for (const event of Object.keys(screenEventSchemas.serverToClient))
-    operations[`send${capitalize(event)}`] = {
-      action: 'send',
-      channel: ref('#/channels/screens'),
-      title: `Push ${event}`,
-      messages: [ref(`#/channels/screens/messages/${event}`)],
-    };
 
   // --- contracts that are not on a channel --------------------------------------------
   const onChannels = new Set(Object.keys(messages));
@@ -390,7 +653,8 @@ export function buildAsyncApi(): Json {
       version: String(PROTOCOL_VERSION),
       description:
         'The wire protocol of one Aisle store: devices publish on MQTT to the gateway, the gateway publishes what it ' +
-        'understood and what it refused, and talks socket.io to the screens. Operations are those of the edge ' +
+        'understood and what it refused and hands kiosk carts over to tills, and talks socket.io to the screens. ' +
+        'Operations are those of the edge ' +
         'gateway. Generated from `packages/contracts` by `npm run docs -w @aisle/contracts`; do not edit by hand. ' +
         'See docs/protocol.md.',
     },
@@ -419,7 +683,12 @@ export function buildAsyncApi(): Json {
         title: "Gateway's socket.io endpoint for screens",
         description:
           'socket.io 4 (protocol 5) on the gateway HTTP server, over engine.io (long-polling upgraded to WebSocket). ' +
-          'No credentials: a screen names itself in `hello`, and the gateway accepts only screens of its floor plan.',
+          'A screen connects with the device token it got when it was paired (`aisle screens pair`) as the `auth` ' +
+          'of the handshake (`ScreenAuth`, referenced by `x-handshake-auth`); without a valid token the connection ' +
+          `is refused before any event, with a \`connect_error\` whose message is ${kindList(ConnectRefusal.options)} ` +
+          '(`ConnectRefusal`). Then the screen names itself in `hello`, which must match the screen the token was ' +
+          'issued to and a screen of the floor plan.',
+        'x-handshake-auth': ref(`#/components/schemas/${contractName(ScreenAuth)}`),
         variables: {
           host: { default: '127.0.0.1', description: 'Gateway host (`http.host`).' },
           port: { default: '8080', description: 'Gateway HTTP port (`http.port`).' },
@@ -443,4 +712,54 @@ export function buildAsyncApi(): Json {
       },
     },
   };
+}
+
+// --- the list of screen events in docs/protocol.md ------------------------------------------
+
+/** The markers around the generated list of screen events in docs/protocol.md. */
+export const SCREEN_EVENTS_BEGIN = '<!-- screen-events:begin (generated: npm run docs -w @aisle/contracts) -->';
+export const SCREEN_EVENTS_END = '<!-- screen-events:end -->';
+
+function markdownTable(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+const code = (s: string) => `\`${s}\``;
+
+/** Every screen event with its schemas and the screens it is for, as markdown tables (between the markers). */
+export function screenEventsMarkdown(): string {
+  const requests = markdownTable(
+    ['event', 'payload', 'acknowledgement', 'sent by', 'what'],
+    [
+      ...requestEntries.map(([event, r]) => {
+        const doc = SCREEN_REQUEST_DOCS[event];
+        return [
+          code(event),
+          code(contractName(r.request)),
+          code(contractName(r.result)),
+          `${kindList(r.kinds)}${loginNote(doc.login)}`,
+          doc.summary,
+        ];
+      }),
+      [code('ack'), code(contractName(ScreenAck)), 'none', kindList(ScreenKind.options), SCREEN_ACK_DOC.summary],
+    ],
+  );
+  const pushes = markdownTable(
+    ['event', 'payload', 'sent to', 'what'],
+    pushEntries.map(([event, schema]) => {
+      const doc = SCREEN_PUSH_DOCS[event];
+      return [code(event), code(contractName(schema)), doc.to, doc.summary];
+    }),
+  );
+  return [
+    'Screens send (each with an acknowledgement callback, except `ack`):',
+    '',
+    requests,
+    '',
+    'The gateway sends (each with `Delivery`, `{ seq, sentAt }`, as its second argument):',
+    '',
+    pushes,
+  ].join('\n');
 }

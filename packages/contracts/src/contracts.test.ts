@@ -1,11 +1,24 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   BeaconSighting,
+  CustomerProfile,
+  Delivery,
   FloorPlan,
+  HelloResult,
+  IdentifyRequest,
+  MirrorGarment,
+  PosHandover,
   PosPurchase,
   PROTOCOL_VERSION,
   parseTopic,
+  phoneDigits,
+  ScreenAuth,
+  ScreenHello,
+  StaffLoginRequest,
   schemaExamples,
+  screenEventSchemas,
+  screenRequests,
   TOPIC_ROOT,
   topics,
 } from './index';
@@ -88,5 +101,139 @@ describe('payload rules', () => {
     const plan = schemaExamples.FloorPlan.example;
     const r = FloorPlan.safeParse({ ...plan, screens: [{ id: 'kiosk-9', kind: 'kiosk' }] });
     expect(r.error?.issues[0]?.message).toMatch(/kiosk screen needs a zoneId/);
+  });
+});
+
+/** The paths of the issues a schema reports for a value (empty when it is valid). */
+const issuePaths = (
+  schema: { safeParse: (v: unknown) => { error?: { issues: { path: PropertyKey[] }[] } } },
+  v: unknown,
+) => (schema.safeParse(v).error?.issues ?? []).map((i) => i.path.join('.'));
+
+describe('screen payload rules', () => {
+  it('refuses a hello without the store it believes it stands in, or without lastSeq', () => {
+    const { storeId: _storeId, ...noStore } = schemaExamples.ScreenHello.example;
+    expect(issuePaths(ScreenHello, noStore)).toEqual(['storeId']);
+    const { lastSeq: _lastSeq, ...noSeq } = schemaExamples.ScreenHello.example;
+    expect(issuePaths(ScreenHello, noSeq)).toEqual(['lastSeq']);
+    expect(issuePaths(ScreenHello, { ...schemaExamples.ScreenHello.example, lastSeq: -1 })).toEqual(['lastSeq']);
+    expect(issuePaths(ScreenHello, { ...schemaExamples.ScreenHello.example, storeId: 'a/b' })).toEqual(['storeId']);
+  });
+
+  it('refuses a hello result that leaves out the replay fields', () => {
+    const { replaying: _replaying, ...partial } = schemaExamples.HelloResult.example;
+    expect(HelloResult.safeParse(partial).success).toBe(false);
+    expect(HelloResult.safeParse({ ok: false, reason: 'nope', message: 'x' }).success).toBe(false);
+  });
+
+  it('refuses a device token that is too short, and anything else in the handshake', () => {
+    expect(ScreenAuth.safeParse({ token: 'short' }).success).toBe(false);
+    expect(ScreenAuth.safeParse({}).success).toBe(false);
+    expect(ScreenAuth.safeParse({ ...schemaExamples.ScreenAuth.example, screenId: 'kiosk-1' }).success).toBe(false);
+  });
+
+  it('numbers deliveries from 1', () => {
+    expect(Delivery.safeParse({ seq: 0, sentAt: 1 }).success).toBe(false);
+    expect(Delivery.safeParse({ seq: 1.5, sentAt: 1 }).success).toBe(false);
+    expect(Delivery.safeParse({ seq: 1, sentAt: 1 }).success).toBe(true);
+  });
+
+  it.each([
+    ['letters', '+82 10-CALL-ME'],
+    ['too few digits', '12345'],
+    ['too long', `+${'1'.repeat(30)}`],
+    ['an empty string', ''],
+  ])('refuses a phone number with %s', (_name, phone) => {
+    expect(issuePaths(IdentifyRequest, { method: 'phone', phone })).toEqual(['phone']);
+  });
+
+  it('accepts the usual ways to write a phone number, and only the fields of its method', () => {
+    for (const phone of ['+82 10-1234-5678', '010 1234 5678', '(02) 555-0199'])
+      expect(IdentifyRequest.safeParse({ method: 'phone', phone }).success, phone).toBe(true);
+    expect(IdentifyRequest.safeParse({ method: 'phone', code: 'LOY-2048-7731' }).success).toBe(false);
+    expect(IdentifyRequest.safeParse({ method: 'qr', code: 'abc' }).success).toBe(false);
+    expect(IdentifyRequest.safeParse({ method: 'anonymous', phone: '+82 10-1234-5678' }).success).toBe(false);
+    expect(IdentifyRequest.safeParse({ method: 'face' }).success).toBe(false);
+  });
+
+  it.each([
+    ['3 digits', '123'],
+    ['9 digits', '123456789'],
+    ['letters', '12a4'],
+    ['spaces', '12 34'],
+    ['a number instead of a string', 1234],
+  ])('refuses a staff PIN of %s', (_name, pin) => {
+    expect(issuePaths(StaffLoginRequest, { pin })).toEqual(['pin']);
+  });
+
+  it('refuses a mirror garment without its variants, look or history', () => {
+    const garment = schemaExamples.MirrorGarment.example;
+    for (const field of ['variants', 'look', 'history', 'itemId', 'name', 'price'] as const) {
+      const { [field]: _omitted, ...partial } = garment;
+      expect(issuePaths(MirrorGarment, partial), field).toEqual([field]);
+    }
+    expect(MirrorGarment.safeParse({ ...garment, history: null }).success).toBe(true);
+    expect(issuePaths(MirrorGarment, { ...garment, variants: [{ itemId: 'sku-1', inStock: 1.5 }] })).toEqual([
+      'variants.0.inStock',
+    ]);
+  });
+
+  it('lets each screen kind send only its own requests, and parses every client event with a schema', () => {
+    expect(Object.keys(screenEventSchemas.clientToServer).sort()).toEqual(
+      ['ack', ...Object.keys(screenRequests)].sort(),
+    );
+    expect(screenRequests.hello.kinds).toEqual(['kiosk', 'mirror', 'staff']);
+    expect(screenRequests.identify.kinds).toEqual(['kiosk']);
+    expect(screenRequests.sizeRequest.kinds).toEqual(['mirror']);
+    for (const [event, r] of Object.entries(screenRequests))
+      if (event.startsWith('staff') || event === 'customerCard' || event === 'resolveRequest')
+        expect(r.kinds, event).toEqual(['staff']);
+  });
+});
+
+describe('hand-over to a till', () => {
+  const handover = schemaExamples.PosHandover.example;
+
+  it.each([
+    ['3 digits', '482'],
+    ['5 digits', '48213'],
+    ['letters', 'ABCD'],
+    ['a number', 4821],
+  ])('refuses a code of %s', (_name, code) => {
+    expect(issuePaths(PosHandover, { ...handover, code })).toEqual(['code']);
+  });
+
+  it('refuses an empty cart and a terminal id that would break its topic', () => {
+    expect(issuePaths(PosHandover, { ...handover, lines: [] })).toEqual(['lines']);
+    expect(issuePaths(PosHandover, { ...handover, terminalId: 'pos/1' })).toEqual(['terminalId']);
+  });
+
+  it("is published on the till's own gateway topic, which is no device topic", () => {
+    expect(topics.posHandover('seoul-01', 'pos-1')).toBe(`${TOPIC_ROOT}/seoul-01/gateway/handover/pos-1`);
+    expect(() => topics.posHandover('seoul-01', '#')).toThrow(/terminalId/);
+    expect(parseTopic(topics.posHandover('seoul-01', 'pos-1')).ok).toBe(false);
+  });
+
+  it('lets the sale that paid a hand-over name it', () => {
+    expect(schemaExamples.HandedOverPurchase.example.handoverId).toBe(handover.handoverId);
+    expect(PosPurchase.safeParse({ ...schemaExamples.PosPurchase.example, handoverId: '' }).success).toBe(false);
+  });
+});
+
+describe('customer identities in the profile', () => {
+  it('hashes the digits of a phone number, so every way of writing it finds the same customer', () => {
+    expect(phoneDigits('+82 10-1234-5678')).toBe('821012345678');
+    expect(phoneDigits('(02) 555-0199')).toBe('025550199');
+    const hash = createHash('sha256').update(phoneDigits('+82 (10) 1234 5678')).digest('hex');
+    expect(schemaExamples.CustomerProfile.example.phoneHash).toBe(hash);
+  });
+
+  it('refuses a phone hash that is not a lowercase sha256, and a loyalty id too short', () => {
+    const profile = schemaExamples.CustomerProfile.example;
+    expect(issuePaths(CustomerProfile, { ...profile, phoneHash: '+821012345678' })).toEqual(['phoneHash']);
+    expect(issuePaths(CustomerProfile, { ...profile, phoneHash: profile.phoneHash.toUpperCase() })).toEqual([
+      'phoneHash',
+    ]);
+    expect(issuePaths(CustomerProfile, { ...profile, loyaltyId: 'abc' })).toEqual(['loyaltyId']);
   });
 });

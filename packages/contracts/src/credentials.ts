@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { DeviceId, StoreId } from './common';
 import { TOPIC_FAMILIES, type TopicFamily } from './topics';
@@ -43,4 +43,41 @@ export function verifySecret(secret: string, stored: string): boolean {
   const expected = Buffer.from(hash, 'base64');
   const actual = createHmac('sha256', salt).update(secret).digest();
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+// --- staff PINs (screens) ---------------------------------------------------------------------------------------
+
+const PinHash = z.string().regex(/^scrypt\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'scrypt$<salt>$<hash>');
+const SCRYPT_KEYLEN = 32;
+
+/**
+ * The store's staff who may log in on a staff screen with a PIN (`aisle screens staff-pin`). PINs are short, so
+ * they are kept as a salted scrypt hash (deliberately slow), and the gateway locks a screen after wrong tries.
+ */
+export const StaffFile = z.array(
+  z
+    .object({
+      id: DeviceId,
+      name: z.string().min(1).max(40),
+      role: z.enum(['associate', 'manager']),
+      pinHash: PinHash,
+    })
+    .strict(),
+);
+export type StaffFile = z.infer<typeof StaffFile>;
+
+export function hashPin(pin: string, salt = randomBytes(16).toString('base64')): string {
+  return `scrypt$${salt}$${scryptSync(pin, salt, SCRYPT_KEYLEN).toString('base64')}`;
+}
+
+/** Whether `pin` matches a `hashPin` result; asynchronous, so checking a PIN never blocks the gateway's event loop. */
+export function verifyPin(pin: string, stored: string): Promise<boolean> {
+  const [kind, salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return Promise.resolve(false);
+  const expected = Buffer.from(hash, 'base64');
+  return new Promise((resolve) => {
+    scrypt(pin, salt, expected.length || SCRYPT_KEYLEN, (err, actual) => {
+      resolve(!err && expected.length === actual.length && timingSafeEqual(expected, actual));
+    });
+  });
 }

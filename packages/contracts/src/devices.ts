@@ -90,6 +90,8 @@ export const PosPurchase = z
     lines: z.array(PurchaseLine).min(1).max(200),
     total: Money,
     currency: Currency,
+    /** Set when the sale paid a cart a kiosk handed over to this till (`PosHandover`). */
+    handoverId: z.string().min(1).max(64).optional(),
     ts: Timestamp,
   })
   .strict()
@@ -98,6 +100,25 @@ export const PosPurchase = z
     path: ['total'],
   });
 export type PosPurchase = z.infer<typeof PosPurchase>;
+
+/**
+ * Gateway → till: a cart a shopper handed over at a kiosk, to be paid at this till. Topic:
+ * `aisle/v1/{store}/gateway/handover/{terminal}` (QoS 1). The till's sale of it carries `handoverId`.
+ */
+export const PosHandover = z
+  .object({
+    handoverId: z.string().min(1).max(64),
+    storeId: StoreId,
+    terminalId: DeviceId,
+    /** Said at the till to find the cart. */
+    code: z.string().regex(/^[0-9]{4}$/),
+    customerId: CustomerId.optional(),
+    lines: z.array(PurchaseLine).min(1).max(200),
+    currency: Currency,
+    ts: Timestamp,
+  })
+  .strict();
+export type PosHandover = z.infer<typeof PosHandover>;
 
 /** RFID tags read at once by a fitting-room or mirror reader. Topic: `aisle/v1/{store}/rfid/{reader}/read`. */
 export const RfidRead = z

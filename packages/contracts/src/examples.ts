@@ -4,6 +4,7 @@ import {
   BeaconSighting,
   DeadLetterNotice,
   DeviceStatus,
+  PosHandover,
   PosPurchase,
   ProductInteraction,
   RfidRead,
@@ -11,14 +12,47 @@ import {
 } from './devices';
 import { PresenceEvent } from './presence';
 import {
+  CartItemHere,
+  ConnectRefusal,
+  CustomerCard,
+  CustomerCardRequest,
+  CustomerCardResult,
+  CustomerInStore,
+  Delivery,
+  EndSessionRequest,
+  GarmentVariant,
+  HandoverRequest,
+  HandoverResult,
+  HandoverStatus,
   HelloResult,
+  IdentifyRequest,
+  IdentifyResult,
+  KioskSession,
+  MirrorGarment,
   PersonalizationRequest,
   PersonalizationResult,
   RecommendationsPush,
+  type RecommendedItem,
+  ResolveRequest,
+  ScreenAck,
+  ScreenAuth,
   ScreenHello,
+  SimpleResult,
   SizeRequest,
   SizeRequestResult,
+  StaffAlert,
+  StaffCustomersRequest,
+  StaffCustomersResult,
+  StaffInsights,
+  StaffInsightsRequest,
+  StaffInsightsResult,
+  StaffLoginRequest,
+  StaffLoginResult,
+  StaffLogoutRequest,
+  StaffRequest,
+  StaffRole,
   StoreOverview,
+  ViewItemRequest,
   ZoneContext,
 } from './screens';
 import { FloorPlan } from './store';
@@ -42,6 +76,83 @@ const product: Product = {
   price: 32.5,
   currency: 'USD',
   attributes: { shade: '21 light', finish: 'dewy' },
+};
+
+/** A recommendation card, as kiosks, mirrors and staff screens show it. */
+const card: RecommendedItem = {
+  itemId: product.id,
+  name: product.name,
+  category: product.category,
+  brand: product.brand,
+  price: product.price,
+  currency: product.currency,
+  score: 0.82,
+  reason: {
+    code: 'popular_on_your_path',
+    text: { en: 'Popular with shoppers on your path', ko: '같은 동선의 고객에게 인기' },
+  },
+  aisle: 'A1',
+  inStock: 12,
+};
+
+const lookCard: RecommendedItem = {
+  itemId: 'sku-000074-m',
+  name: { en: 'Linen Wide Trousers', ko: '린넨 와이드 팬츠' },
+  category: 'apparel',
+  brand: 'Norde',
+  price: 59,
+  currency: 'USD',
+  score: 0.64,
+  reason: { code: 'completes_your_look', text: { en: 'Completes your look', ko: '룩을 완성해 줘요' } },
+  aisle: 'C3',
+  inStock: 4,
+};
+
+const cartItem: CartItemHere = {
+  itemId: 'sku-000002',
+  name: { en: 'Vitamin C Serum', ko: '비타민 C 세럼' },
+  price: 28,
+  currency: 'USD',
+  quantity: 1,
+  inStock: 5,
+  aisle: 'A2',
+};
+
+const session: KioskSession = {
+  sessionId: 'ks-2f8e1a7c',
+  customer: { ref: 'c7d2', firstName: 'Jiwoo', personalized: true },
+  onlineCart: [cartItem],
+};
+
+const customerInStore: CustomerInStore = {
+  customerRef: 'c7d2',
+  firstName: 'Jiwoo',
+  segment: 'loyal',
+  zoneId: 'beauty',
+  arrivedAt: ts - 300_000,
+  onlineCartItems: 1,
+};
+
+const customerCard: CustomerCard = {
+  ...customerInStore,
+  favouriteCategories: ['beauty', 'skincare'],
+  recentPurchases: [{ itemId: 'sku-000001', name: product.name, channel: 'online', at: ts - 86_400_000 }],
+  onlineCart: [cartItem],
+  talkingPoints: [
+    { en: 'Has a serum in her online cart, in stock here', ko: '온라인 장바구니의 세럼이 매장에 있어요' },
+  ],
+  bundles: [card],
+};
+
+const insights: StaffInsights = {
+  k: 5,
+  zones: [
+    { zoneId: 'beauty', name: { en: 'Beauty', ko: '뷰티' }, visitors: 23, medianDwellMs: 95_000 },
+    { zoneId: 'fitting-rooms', name: { en: 'Fitting rooms', ko: '피팅룸' }, visitors: null, medianDwellMs: null },
+  ],
+  topCategories: [{ category: 'beauty', shoppers: 17 }],
+  windowMs: 3_600_000,
+  at: ts,
 };
 
 const purchase: PosPurchase = {
@@ -146,6 +257,29 @@ export const schemaExamples = {
     },
   },
   PosPurchase: { schema: PosPurchase, example: purchase },
+  HandedOverPurchase: {
+    schema: PosPurchase,
+    example: {
+      ...purchase,
+      eventId: 'pos-8a4b0d3f',
+      lines: [{ itemId: 'sku-000002', quantity: 1, unitPrice: 28 }],
+      total: 28,
+      handoverId: 'ho-5c1e9b2a',
+    },
+  },
+  PosHandover: {
+    schema: PosHandover,
+    example: {
+      handoverId: 'ho-5c1e9b2a',
+      storeId: 'seoul-01',
+      terminalId: 'pos-1',
+      code: '4821',
+      customerId: 'cus-0001',
+      lines: [{ itemId: 'sku-000002', quantity: 1, unitPrice: 28 }],
+      currency: 'USD',
+      ts,
+    },
+  },
   Product: { schema: Product, example: product },
   Catalog: { schema: Catalog, example: { items: [product] } },
   FloorPlan: {
@@ -161,11 +295,30 @@ export const schemaExamples = {
       ],
     },
   },
-  ScreenHello: { schema: ScreenHello, example: { protocolVersion: 1, screenId: 'kiosk-1', kind: 'kiosk' } },
+  ScreenAuth: { schema: ScreenAuth, example: { token: 'scr_7Qm2xK9pLr4Vt8Nw3Bz6Hy1Dc5Fj0Gs' } },
+  ConnectRefusal: { schema: ConnectRefusal, example: 'invalidToken' },
+  ScreenHello: {
+    schema: ScreenHello,
+    example: { protocolVersion: 1, screenId: 'kiosk-1', kind: 'kiosk', storeId: 'seoul-01', lastSeq: 41 },
+  },
   HelloResult: {
     schema: HelloResult,
-    example: { ok: true, storeId: 'seoul-01', storeName: 'Aisle Seoul Gangnam', zoneId: 'beauty' },
+    example: {
+      ok: true,
+      storeId: 'seoul-01',
+      storeName: 'Aisle Seoul Gangnam',
+      zoneId: 'beauty',
+      lastSeq: 44,
+      replaying: 3,
+      resync: false,
+    },
   },
+  HelloRefused: {
+    schema: HelloResult,
+    example: { ok: false, reason: 'wrongStore', message: 'this gateway serves store seoul-01, not busan-02' },
+  },
+  Delivery: { schema: Delivery, example: { seq: 42, sentAt: ts } },
+  ScreenAck: { schema: ScreenAck, example: { seq: 44 } },
   RecommendationsPush: {
     schema: RecommendationsPush,
     example: {
@@ -174,23 +327,7 @@ export const schemaExamples = {
       personalized: true,
       zoneId: 'beauty',
       shopper: { ref: '4b1e', dwellMs: 12_000 },
-      items: [
-        {
-          itemId: product.id,
-          name: product.name,
-          category: product.category,
-          brand: product.brand,
-          price: product.price,
-          currency: product.currency,
-          score: 0.82,
-          reason: {
-            code: 'popular_on_your_path',
-            text: { en: 'Popular with shoppers on your path', ko: '같은 동선의 고객에게 인기' },
-          },
-          aisle: 'A1',
-          inStock: 12,
-        },
-      ],
+      items: [card],
       modelVersion: 'zone-popularity@2026-11-29T04:00:00Z',
       generatedAt: ts,
     },
@@ -199,6 +336,103 @@ export const schemaExamples = {
   PersonalizationRequest: { schema: PersonalizationRequest, example: { on: false } },
   PersonalizationResult: { schema: PersonalizationResult, example: { ok: true, personalized: false, shopper: '4b1e' } },
   SizeRequestResult: { schema: SizeRequestResult, example: { ok: true, inStock: false, variantId: 'sku-000073-s' } },
+  IdentifyRequest: { schema: IdentifyRequest, example: { method: 'qr', code: 'LOY-2048-7731' } },
+  IdentifyByPhone: { schema: IdentifyRequest, example: { method: 'phone', phone: '+82 10-1234-5678' } },
+  IdentifyAnonymously: { schema: IdentifyRequest, example: { method: 'anonymous' } },
+  IdentifyResult: { schema: IdentifyResult, example: { ok: true, session } },
+  IdentifyUnknown: {
+    schema: IdentifyResult,
+    example: { ok: false, reason: 'unknown', message: 'no customer with this loyalty card' },
+  },
+  KioskSession: { schema: KioskSession, example: session },
+  CartItemHere: { schema: CartItemHere, example: cartItem },
+  ViewItemRequest: { schema: ViewItemRequest, example: { itemId: 'sku-000001' } },
+  EndSessionRequest: { schema: EndSessionRequest, example: { reason: 'inactivity' } },
+  HandoverRequest: { schema: HandoverRequest, example: {} },
+  HandoverResult: {
+    schema: HandoverResult,
+    example: { ok: true, handoverId: 'ho-5c1e9b2a', terminalId: 'pos-1', code: '4821', lines: 1 },
+  },
+  HandoverStatus: {
+    schema: HandoverStatus,
+    example: { handoverId: 'ho-5c1e9b2a', terminalId: 'pos-1', status: 'received', at: ts },
+  },
+  SimpleResult: { schema: SimpleResult, example: { ok: true } },
+  SimpleRefusal: { schema: SimpleResult, example: { ok: false, message: 'no shopper session at this kiosk' } },
+  GarmentVariant: {
+    schema: GarmentVariant,
+    example: { itemId: 'sku-000073-s', size: 'S', colour: 'navy', inStock: 3 },
+  },
+  MirrorGarment: {
+    schema: MirrorGarment,
+    example: {
+      zoneId: 'fitting-rooms',
+      itemId: 'sku-000073-m',
+      name: { en: 'Oversized Cotton Shirt', ko: '오버사이즈 코튼 셔츠' },
+      brand: 'Norde',
+      price: 49,
+      currency: 'USD',
+      size: 'M',
+      colour: 'navy',
+      variants: [
+        { itemId: 'sku-000073-s', size: 'S', colour: 'navy', inStock: 3 },
+        { itemId: 'sku-000073-l', size: 'L', colour: 'navy', inStock: 0 },
+      ],
+      look: [lookCard],
+      history: [
+        {
+          itemId: 'sku-000071-m',
+          name: { en: 'Striped Tee', ko: '스트라이프 티셔츠' },
+          kind: 'bought',
+          at: ts - 864_000_000,
+        },
+      ],
+      at: ts,
+    },
+  },
+  StaffRole: { schema: StaffRole, example: 'manager' },
+  StaffLoginRequest: { schema: StaffLoginRequest, example: { pin: '482913' } },
+  StaffLoginResult: { schema: StaffLoginResult, example: { ok: true, staff: { name: 'Minji', role: 'manager' } } },
+  StaffLoginLocked: {
+    schema: StaffLoginResult,
+    example: { ok: false, reason: 'locked', message: 'too many wrong PINs', retryAfterMs: 60_000 },
+  },
+  StaffLogoutRequest: { schema: StaffLogoutRequest, example: {} },
+  StaffRequest: {
+    schema: StaffRequest,
+    example: {
+      requestId: 'req-8d3f2a1b',
+      kind: 'size',
+      mirrorId: 'mirror-1',
+      zoneId: 'fitting-rooms',
+      itemId: 'sku-000073-s',
+      name: { en: 'Oversized Cotton Shirt', ko: '오버사이즈 코튼 셔츠' },
+      size: 'S',
+      status: 'open',
+      at: ts,
+    },
+  },
+  ResolveRequest: { schema: ResolveRequest, example: { requestId: 'req-8d3f2a1b', status: 'accepted' } },
+  StaffAlert: {
+    schema: StaffAlert,
+    example: {
+      alertId: 'al-1a2b3c4d',
+      kind: 'loyal_arrived',
+      zoneId: 'beauty',
+      customerRef: 'c7d2',
+      text: { en: 'A loyal customer is in Beauty', ko: '단골 고객이 뷰티 존에 있어요' },
+      at: ts,
+    },
+  },
+  CustomerInStore: { schema: CustomerInStore, example: customerInStore },
+  StaffCustomersRequest: { schema: StaffCustomersRequest, example: {} },
+  StaffCustomersResult: { schema: StaffCustomersResult, example: { ok: true, customers: [customerInStore] } },
+  CustomerCardRequest: { schema: CustomerCardRequest, example: { customerRef: 'c7d2' } },
+  CustomerCard: { schema: CustomerCard, example: customerCard },
+  CustomerCardResult: { schema: CustomerCardResult, example: { ok: true, card: customerCard } },
+  StaffInsightsRequest: { schema: StaffInsightsRequest, example: {} },
+  StaffInsights: { schema: StaffInsights, example: insights },
+  StaffInsightsResult: { schema: StaffInsightsResult, example: { ok: true, insights } },
   ZoneContext: {
     schema: ZoneContext,
     example: { zoneId: 'beauty', name: { en: 'Beauty', ko: '뷰티' }, shoppers: 2, updatedAt: ts },
@@ -218,6 +452,10 @@ export const schemaExamples = {
     schema: CustomerProfile,
     example: {
       customerId: 'cus-0001',
+      firstName: 'Jiwoo',
+      loyaltyId: 'LOY-2048-7731',
+      // sha256 of phoneDigits('+82 10-1234-5678')
+      phoneHash: '5d639079300bfabb1fa81139c823d324b2a67e9dd4157475190a31fb17528bc0',
       segment: 'loyal',
       consent: { personalization: true, location: true },
       favouriteCategories: ['beauty'],

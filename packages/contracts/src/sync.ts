@@ -29,6 +29,15 @@ export type ConsentFlags = z.infer<typeof ConsentFlags>;
 export const CustomerProfile = z
   .object({
     customerId: CustomerId,
+    /** How staff greet the customer; shown only to logged-in staff and at a kiosk the customer identified at. */
+    firstName: z.string().max(40).optional(),
+    /** The loyalty card number, as its QR code and NFC tag carry it. */
+    loyaltyId: z.string().min(4).max(64).optional(),
+    /** sha256 (hex) of the phone number's digits (`phoneDigits`); the number itself never leaves the cloud. */
+    phoneHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     segment: z.string().max(32).optional(),
     consent: ConsentFlags,
     favouriteCategories: z.array(z.string()).max(20),
@@ -85,3 +94,8 @@ export const ApiError = z
   })
   .strict();
 export type ApiError = z.infer<typeof ApiError>;
+
+/** A phone number reduced to its digits, as `phoneHash` hashes it ("+82 10-1234-5678" → "821012345678"). */
+export function phoneDigits(phone: string): string {
+  return phone.replace(/[^0-9]/g, '');
+}

@@ -50,6 +50,9 @@ export const topics = {
     `${TOPIC_ROOT}/${checkLevel(storeId, 'storeId')}/${family}/${checkLevel(deviceId, 'deviceId')}/`,
   /** Where the gateway publishes what it understood: visits, zones, dwell, touches. */
   presence: (storeId: string) => `${TOPIC_ROOT}/${checkLevel(storeId, 'storeId')}/gateway/presence`,
+  /** Where the gateway hands a kiosk cart over to one till (`PosHandover`); the till subscribes. */
+  posHandover: (storeId: string, terminalId: string) =>
+    `${TOPIC_ROOT}/${checkLevel(storeId, 'storeId')}/gateway/handover/${checkLevel(terminalId, 'terminalId')}`,
   /** Where the gateway republishes rejected messages, with the reason. */
   deadLetter: (storeId: string) => `${TOPIC_ROOT}/${checkLevel(storeId, 'storeId')}/gateway/dead-letter`,
   /** Subscription filter for every device message of one store (or all stores with `+`). */

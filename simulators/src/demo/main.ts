@@ -7,15 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FloorPlan } from '@aisle/contracts';
+import { FloorPlan, type ScreenKind } from '@aisle/contracts';
 import { z } from 'zod';
 import { demoCatalog } from '../catalog';
 import { connectFleet, DeviceCredential, type Fleet } from '../fleet';
+import { ScreenTokens } from '../screen-tokens';
 import { ShopperSimulation } from '../shoppers';
 import { demoCustomers, withKnownShoppers } from '../store';
 import { choosePort } from './ports';
 import { logTail, type Service, startService, stopService, waitForLog, waitHealthy } from './processes';
-import { prepareDemoData } from './setup';
+import { DEMO_STAFF, prepareDemoData } from './setup';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const repo = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
       AISLE_BUNDLES_DIR: files.bundlesDir,
       AISLE_MODEL_REGISTRY_DIR: files.registryDir,
       AISLE_DEVICES: files.devices,
+      AISLE_SCREEN_TOKENS: files.screenTokens,
+      AISLE_STAFF_FILE: files.staff,
     },
     `${files.logs}/edge-gateway.log`,
   );
@@ -117,12 +120,21 @@ async function main(): Promise<void> {
   });
   simTimer = setInterval(() => sim.tick(Date.now()), 1_000);
 
-  const screen = (kind: string) => plan.screens.find((s) => s.kind === kind)?.id ?? `${kind}-1`;
-  say(`kiosk: ${gatewayUrl}/kiosk/?screen=${screen('kiosk')}`);
-  say(`mirror: ${gatewayUrl}/mirror/?screen=${screen('mirror')}`);
-  say(`staff: ${gatewayUrl}/kiosk/staff.html?screen=${screen('staff')}`);
+  // each screen's URL carries its store and device token (the screen keeps both, so a reload without them works)
+  const tokens = ScreenTokens.parse(JSON.parse(readFileSync(files.screenTokens, 'utf8')));
+  const screen = (kind: ScreenKind) => {
+    const s = plan.screens.find((p) => p.kind === kind);
+    const token = tokens.find((t) => t.screenId === s?.id)?.token;
+    if (!s || !token) throw new Error(`the demo floor plan has no paired ${kind} screen`);
+    const query = new URLSearchParams({ screen: s.id, store: plan.storeId, token });
+    return `?${query}`;
+  };
+  say(`kiosk: ${gatewayUrl}/kiosk/${screen('kiosk')}`);
+  say(`mirror: ${gatewayUrl}/mirror/${screen('mirror')}`);
+  say(`staff: ${gatewayUrl}/kiosk/staff.html${screen('staff')}`);
   say(`cloud: ${cloudUrl}`);
   say(`mqtt: ${mqttUrl}`);
+  say(`staff PINs: ${DEMO_STAFF.map((s) => `${s.pin} (${s.role})`).join(', ')}`);
   say(`Demo store "${plan.name}" is open; shoppers are arriving. Logs: ${files.logs}. Ctrl-C stops everything.`);
 }
 

@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DeviceRegistryFile, hashSecret, newSecret } from '@aisle/contracts/credentials';
+import { type DeviceRegistryFile, hashPin, hashSecret, newSecret, type StaffFile } from '@aisle/contracts/credentials';
 import { saveModel, trainBundles, trainZonePopularity } from '@aisle/recsys';
 import { demoAssortment } from '../assortment';
 import { demoCatalog } from '../catalog';
 import { demoDevices } from '../devices';
 import { demoBaskets, demoHistory } from '../history';
+import { newScreenTokens, SCREEN_TOKENS_FILE } from '../screen-tokens';
 import { demoCustomers, demoFloorPlan } from '../store';
 
 export interface DemoFiles {
@@ -15,6 +16,10 @@ export interface DemoFiles {
   /** The simulated devices' own secrets; a real device keeps its secret to itself. */
   deviceSecrets: string;
   cloudSeed: string;
+  /** Device tokens of the floor plan's screens (mode 0600; the gateway pairs them at start). */
+  screenTokens: string;
+  /** Staff who may log in on the staff screen (hashed PINs). */
+  staff: string;
   modelDir: string;
   /** The co-purchase model for "complete the look". */
   bundlesDir: string;
@@ -22,6 +27,12 @@ export interface DemoFiles {
   registryDir: string;
   logs: string;
 }
+
+/** The demo's staff and their PINs (printed by `npm start`; a real store sets its own with `aisle screens staff-pin`). */
+export const DEMO_STAFF = [
+  { id: 'staff-minji', name: 'Minji', role: 'associate', pin: '1234' },
+  { id: 'staff-junho', name: 'Junho', role: 'manager', pin: '9999' },
+] as const;
 
 /**
  * Lays out the demo store's data folder on first run: floor plan, the cloud's seed
@@ -34,6 +45,8 @@ export async function prepareDemoData(dataDir: string, say: (line: string) => vo
     devices: join(dataDir, 'devices.json'),
     deviceSecrets: join(dataDir, 'device-secrets.json'),
     cloudSeed: join(dataDir, 'cloud-seed.json'),
+    screenTokens: join(dataDir, SCREEN_TOKENS_FILE),
+    staff: join(dataDir, 'staff.json'),
     modelDir: join(dataDir, 'models', 'current'),
     bundlesDir: join(dataDir, 'models', 'bundles'),
     registryDir: join(dataDir, 'models', 'registry'),
@@ -52,6 +65,12 @@ export async function prepareDemoData(dataDir: string, say: (line: string) => vo
     };
     writeFileSync(files.devices, `${JSON.stringify(registry, null, 2)}\n`);
     writeFileSync(files.deviceSecrets, JSON.stringify(credentials), { mode: 0o600 });
+  }
+  if (!existsSync(files.screenTokens))
+    writeFileSync(files.screenTokens, `${JSON.stringify(newScreenTokens(plan), null, 2)}\n`, { mode: 0o600 });
+  if (!existsSync(files.staff)) {
+    const staff: StaffFile = DEMO_STAFF.map(({ pin, ...s }) => ({ ...s, pinHash: hashPin(pin) }));
+    writeFileSync(files.staff, `${JSON.stringify(staff, null, 2)}\n`, { mode: 0o600 });
   }
   if (!existsSync(files.cloudSeed))
     writeFileSync(

@@ -9,7 +9,8 @@ export function itemHue(itemId: string): number {
   return Math.round((hash * 137.508) % 360);
 }
 
-export function RecCard({ item }: { item: RecommendedItem }) {
+/** `onSelect`: the card opens the item (its name becomes a button that covers the whole card, for touch and keys). */
+export function RecCard({ item, onSelect }: { item: RecommendedItem; onSelect?: (item: RecommendedItem) => void }) {
   const { lang, price, t } = useI18n();
   return (
     <article className="aisle-card" data-testid="rec-card" data-item-id={item.itemId} data-reason={item.reason.code}>
@@ -19,7 +20,13 @@ export function RecCard({ item }: { item: RecommendedItem }) {
       <div className="aisle-card__body">
         <p className="aisle-card__brand">{item.brand}</p>
         <h3 className="aisle-card__name" lang={lang}>
-          {item.name[lang]}
+          {onSelect ? (
+            <button type="button" className="aisle-card__open" data-testid="rec-open" onClick={() => onSelect(item)}>
+              {item.name[lang]}
+            </button>
+          ) : (
+            item.name[lang]
+          )}
         </h3>
         <p className="aisle-card__price" data-testid="rec-price">
           {price(item.price, item.currency)}
@@ -44,13 +51,21 @@ export function RecCard({ item }: { item: RecommendedItem }) {
 }
 
 /** The pushed cards in the order the gateway ranked them; `empty` is shown when there are none. */
-export function RecGrid({ items, empty }: { items: readonly RecommendedItem[]; empty: string }) {
+export function RecGrid({
+  items,
+  empty,
+  onSelect,
+}: {
+  items: readonly RecommendedItem[];
+  empty: string;
+  onSelect?: (item: RecommendedItem) => void;
+}) {
   if (items.length === 0) return <p className="aisle-empty">{empty}</p>;
   return (
     <ul className="aisle-rec-grid">
       {items.map((item) => (
         <li key={item.itemId}>
-          <RecCard item={item} />
+          <RecCard item={item} onSelect={onSelect} />
         </li>
       ))}
     </ul>

@@ -40,7 +40,12 @@ export function ScreenFrame({
   children: ReactNode;
 }) {
   return (
-    <div className={`aisle-screen aisle-theme-${kind}`} data-screen={kind} data-screen-id={screenId}>
+    <div
+      className={`aisle-screen aisle-theme-${kind}`}
+      data-screen={kind}
+      data-screen-id={screenId}
+      data-last-seq={snapshot.lastSeq}
+    >
       <StatusBar state={snapshot.state} storeName={storeName} />
       <OfflineBadge state={snapshot.state} />
       {snapshot.refusal ? <RefusalNotice refusal={snapshot.refusal} screenId={screenId} /> : children}

@@ -6,6 +6,10 @@ const examples = {
   recommendations: schemaExamples.RecommendationsPush.example,
   zoneContext: schemaExamples.ZoneContext.example,
   storeOverview: schemaExamples.StoreOverview.example,
+  mirrorGarment: schemaExamples.MirrorGarment.example,
+  staffRequest: schemaExamples.StaffRequest.example,
+  staffAlert: schemaExamples.StaffAlert.example,
+  handoverStatus: schemaExamples.HandoverStatus.example,
 };
 
 describe('parseServerEvent', () => {

@@ -6,8 +6,10 @@ import {
   isAllowedNavigation,
   parseShellArgs,
   reloadDelayMs,
+  SHELL_CSP,
   shouldRetryLoad,
   windowOptions,
+  withContentSecurityPolicy,
 } from './hardening';
 
 describe('windowOptions', () => {
@@ -120,5 +122,55 @@ describe('page recovery', () => {
         now,
       ),
     ).toBe(60_000);
+  });
+});
+
+describe('content security policy', () => {
+  const directives = new Map(
+    SHELL_CSP.split(';').map((d) => {
+      const [name, ...values] = d.trim().split(/\s+/);
+      return [name!, values];
+    }),
+  );
+
+  it("allows only the page's own scripts, styles, images and socket, and nothing to embed, frame or post", () => {
+    expect(directives.get('default-src')).toEqual(["'self'"]);
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    expect(directives.get('style-src')).toEqual(["'self'"]);
+    expect(directives.get('style-src-attr')).toEqual(["'unsafe-inline'"]);
+    expect(directives.get('img-src')).toEqual(["'self'", 'data:']);
+    expect(directives.get('connect-src')).toEqual(["'self'", 'ws:', 'wss:']);
+    expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.get('base-uri')).toEqual(["'none'"]);
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(directives.get('form-action')).toEqual(["'none'"]);
+    expect(SHELL_CSP).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline|\*/);
+  });
+
+  it('adds the policy to a response without one', () => {
+    expect(withContentSecurityPolicy({ 'Content-Type': ['text/html'] })).toEqual({
+      'Content-Type': ['text/html'],
+      'Content-Security-Policy': [SHELL_CSP],
+    });
+    expect(withContentSecurityPolicy(undefined)).toEqual({ 'Content-Security-Policy': [SHELL_CSP] });
+  });
+
+  it('keeps a policy the server sent and adds its own, whatever the header case', () => {
+    const server = "default-src 'none'";
+    expect(withContentSecurityPolicy({ 'content-security-policy': [server] })).toEqual({
+      'content-security-policy': [server, SHELL_CSP],
+    });
+    expect(withContentSecurityPolicy({ 'Content-Security-Policy': server })).toEqual({
+      'Content-Security-Policy': [server, SHELL_CSP],
+    });
+    expect(withContentSecurityPolicy({ 'content-security-policy': [SHELL_CSP] })).toEqual({
+      'content-security-policy': [SHELL_CSP],
+    });
+  });
+
+  it('does not change the headers it was given', () => {
+    const headers = { 'content-security-policy': ["default-src 'none'"] };
+    withContentSecurityPolicy(headers);
+    expect(headers).toEqual({ 'content-security-policy': ["default-src 'none'"] });
   });
 });

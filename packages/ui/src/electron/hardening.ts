@@ -2,12 +2,13 @@
  * Decisions of the Electron kiosk/mirror shells as pure functions (no Electron, React or
  * DOM imports), so they are unit-tested without the Electron binary. `shell.ts` wires them.
  */
-import type { PermissionCheckHandler, PermissionRequestHandler, ShellWindowOptions } from './types';
+import type { PermissionCheckHandler, PermissionRequestHandler, ResponseHeaders, ShellWindowOptions } from './types';
 
 export type {
   NavigationEvent,
   PermissionCheckHandler,
   PermissionRequestHandler,
+  ResponseHeaders,
   ShellWindowOptions,
 } from './types';
 
@@ -119,3 +120,44 @@ export function reloadDelayMs(recentCrashes: readonly number[], now: number): nu
   const inLastMinute = recentCrashes.filter((t) => now - t < 60_000).length;
   return inLastMinute <= 1 ? 0 : Math.min(60_000, 1000 * 2 ** (inLastMinute - 1));
 }
+
+/**
+ * Content-Security-Policy the shells enforce on every response, the same one the gateway
+ * sends with the screens it serves (edge-gateway/src/http/server.ts `SCREEN_CSP`): only the
+ * app's own scripts and styles, inline `style=""` attributes (React sets a few CSS variables),
+ * socket.io to the page's own origin, no plugins, no <base>, no framing, no form posts.
+ * A `?gateway=` origin other than the page's (a development aid) is not reachable under it.
+ */
+export const SHELL_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "style-src-attr 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/**
+ * `session.webRequest.onHeadersReceived`: the response headers with `SHELL_CSP` added, so a
+ * page served without a policy still gets one. A policy the server sent is kept: browsers
+ * enforce every policy of a response, so adding ours can only make it stricter.
+ */
+export function withContentSecurityPolicy(headers: ResponseHeaders | undefined, csp = SHELL_CSP): ResponseHeaders {
+  const result: ResponseHeaders = { ...headers };
+  const key = Object.keys(result).find((name) => name.toLowerCase() === 'content-security-policy');
+  if (key === undefined) {
+    result['Content-Security-Policy'] = [csp];
+    return result;
+  }
+  const existing = result[key];
+  const values = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+  result[key] = values.includes(csp) ? values : [...values, csp];
+  return result;
+}
+
+/** How long a page may stay unresponsive before the shell kills its renderer (and so reloads it). */
+export const HANG_TIMEOUT_MS = 10_000;

@@ -1,86 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { exposeShellInfo } from './preload';
-import { startShell } from './shell';
-import type { ShellElectron, ShellWindowOptions } from './types';
-
-type Listener = (...args: never[]) => void;
-
-class Emitter {
-  readonly listeners = new Map<string, Listener[]>();
-  on(event: string, listener: Listener) {
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
-    return this;
-  }
-  once(event: string, listener: Listener) {
-    return this.on(event, listener);
-  }
-  emit(event: string, ...args: unknown[]) {
-    for (const listener of this.listeners.get(event) ?? []) (listener as (...a: unknown[]) => void)(...args);
-  }
-}
-
-class FakeWebContents extends Emitter {
-  windowOpenHandler: ((details: { url: string }) => { action: 'deny' }) | undefined;
-  loads: string[] = [];
-  reloads = 0;
-  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }) {
-    this.windowOpenHandler = handler;
-  }
-  loadURL(url: string) {
-    this.loads.push(url);
-    return Promise.resolve();
-  }
-  reload() {
-    this.reloads++;
-  }
-  isDestroyed() {
-    return false;
-  }
-}
-
-class FakeWindow extends Emitter {
-  static created: FakeWindow[] = [];
-  readonly webContents = new FakeWebContents();
-  shown = 0;
-  focused = 0;
-  constructor(readonly options: ShellWindowOptions) {
-    super();
-    FakeWindow.created.push(this);
-  }
-  loadURL(url: string) {
-    return this.webContents.loadURL(url);
-  }
-  show() {
-    this.shown++;
-  }
-  focus() {
-    this.focused++;
-  }
-  restore() {}
-  isMinimized() {
-    return false;
-  }
-  isDestroyed() {
-    return false;
-  }
-}
-
-function fakeElectron(lock = true) {
-  const app = Object.assign(new Emitter(), {
-    paths: {} as Record<string, string>,
-    quit: vi.fn(),
-    exit: vi.fn(),
-    requestSingleInstanceLock: vi.fn(() => lock),
-    whenReady: () => Promise.resolve(),
-    getPath: () => '/home/kiosk/.config',
-    setPath(name: string, value: string) {
-      app.paths[name] = value;
-    },
-  });
-  const defaultSession = { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() };
-  const electron = { app, BrowserWindow: FakeWindow, session: { defaultSession } };
-  return { electron: electron as ShellElectron, app, defaultSession };
-}
+import { FakeWebContents, FakeWindow, fakeElectron } from './fakes';
+import { SHELL_CSP } from './hardening';
+import { IPC_CHANNELS } from './ipc';
+import { type NfcReader, sendNfcTag, startShell } from './shell';
 
 const config = {
   profileName: 'aisle-kiosk',
@@ -91,6 +13,7 @@ const config = {
   argv: ['/usr/bin/electron', 'main.js'],
   env: {},
   retryLoadMs: 3000,
+  hangTimeoutMs: 10_000,
   log: () => {},
 };
 
@@ -100,7 +23,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-async function started(lock = true, overrides: Partial<typeof config> = {}) {
+async function started(lock = true, overrides: Partial<Parameters<typeof startShell>[1]> = {}) {
   const fake = fakeElectron(lock);
   const ok = startShell(fake.electron, { ...config, ...overrides });
   await vi.advanceTimersByTimeAsync(0);
@@ -187,14 +110,135 @@ describe('startShell', () => {
   });
 });
 
-describe('exposeShellInfo', () => {
-  it('exposes a frozen copy as window.aisle', () => {
-    const exposeInMainWorld = vi.fn();
-    const info = { shell: 'electron', version: '0.1.0', screen: 'kiosk' } as const;
-    exposeShellInfo({ exposeInMainWorld }, info);
-    const [key, api] = exposeInMainWorld.mock.calls[0]!;
-    expect(key).toBe('aisle');
-    expect(api).toEqual(info);
-    expect(Object.isFrozen(api)).toBe(true);
+describe('hang watchdog', () => {
+  it('kills a renderer that stays unresponsive, and the crash handler reloads it', async () => {
+    const log = vi.fn();
+    const { window } = await started(true, { log });
+    const contents = window!.webContents;
+    contents.emit('unresponsive');
+    contents.emit('unresponsive'); // Electron repeats the event; one timer only
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(contents.crashes).toBe(0);
+    expect(contents.reloads).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(contents.crashes).toBe(1);
+    // The crash handler reloads at once after a first crash (a 0 ms timer, which fake timers run 1 ms later when set inside a timer).
+    await vi.advanceTimersByTimeAsync(1);
+    expect(contents.reloads).toBe(1);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('renderer gone (killed)'));
+  });
+
+  it('leaves a page alone that becomes responsive again', async () => {
+    const { window } = await started();
+    const contents = window!.webContents;
+    contents.emit('unresponsive');
+    await vi.advanceTimersByTimeAsync(5_000);
+    contents.emit('responsive');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(contents.crashes).toBe(0);
+    expect(contents.reloads).toBe(0);
+    // a later hang gets a fresh timer
+    contents.emit('unresponsive');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(contents.crashes).toBe(1);
+  });
+
+  it('does not kill a renderer that crashed by itself while hung, nor a closed window', async () => {
+    const { window } = await started();
+    const contents = window!.webContents;
+    contents.emit('unresponsive');
+    contents.emit('render-process-gone', {}, { reason: 'oom' });
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(contents.crashes).toBe(0);
+    expect(contents.reloads).toBe(1);
+    contents.emit('unresponsive');
+    contents.destroyed = true;
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(contents.crashes).toBe(0);
+  });
+
+  it('backs off when the page keeps hanging', async () => {
+    const { window } = await started();
+    const contents = window!.webContents;
+    contents.emit('unresponsive');
+    await vi.advanceTimersByTimeAsync(10_001);
+    expect(contents.reloads).toBe(1);
+    contents.emit('unresponsive');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(contents.crashes).toBe(2);
+    expect(contents.reloads).toBe(1); // second crash within a minute: reload after 2 s
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(contents.reloads).toBe(2);
+  });
+});
+
+describe('content security policy', () => {
+  it('adds the CSP to every response of the default session', async () => {
+    const { defaultSession } = await started();
+    const listener = defaultSession.webRequest.onHeadersReceived.mock.calls[0]![0]!;
+    const callback = vi.fn();
+    listener({ url: 'http://127.0.0.1:8080/kiosk/', responseHeaders: { 'content-type': ['text/html'] } }, callback);
+    expect(callback).toHaveBeenCalledWith({
+      responseHeaders: { 'content-type': ['text/html'], 'Content-Security-Policy': [SHELL_CSP] },
+    });
+  });
+});
+
+describe('IPC from the page', () => {
+  it("passes valid health reports from the screen's origin to onHealth", async () => {
+    const onHealth = vi.fn();
+    const { ipcMain } = await started(true, { onHealth });
+    ipcMain.fromFrame(IPC_CHANNELS.health, 'http://127.0.0.1:8080/kiosk/staff.html', { state: 'online' });
+    expect(onHealth).toHaveBeenCalledExactlyOnceWith({ state: 'online' });
+  });
+
+  it('ignores and logs messages from another origin, from a gone frame, or with a bad payload', async () => {
+    const onHealth = vi.fn();
+    const log = vi.fn();
+    const { ipcMain } = await started(true, { onHealth, log });
+    ipcMain.fromFrame(IPC_CHANNELS.health, 'https://evil.example/', { state: 'online' });
+    ipcMain.fromFrame(IPC_CHANNELS.health, null, { state: 'online' });
+    ipcMain.fromFrame(IPC_CHANNELS.health, config.defaultUrl, { state: 'hacked' });
+    ipcMain.fromFrame(IPC_CHANNELS.health, config.defaultUrl, { state: 'online', extra: 1 });
+    expect(onHealth).not.toHaveBeenCalled();
+    const ignored = log.mock.calls.map(([m]) => m as string).filter((m) => m.startsWith('ignored aisle:health'));
+    expect(ignored).toHaveLength(4);
+    expect(ignored[0]).toContain("not of the screen's origin");
+    expect(ignored[1]).toContain('frame is gone');
+    expect(ignored[2]).toContain('state');
+  });
+
+  it("logs changes of the page's state by default", async () => {
+    const log = vi.fn();
+    const { ipcMain } = await started(true, { log });
+    for (const state of ['connecting', 'online', 'online', 'offline'])
+      ipcMain.fromFrame(IPC_CHANNELS.health, config.defaultUrl, { state });
+    const states = log.mock.calls.map(([m]) => m as string).filter((m) => m.startsWith('page is'));
+    expect(states).toEqual(['page is connecting', 'page is online', 'page is offline']);
+  });
+});
+
+describe('NFC reads', () => {
+  it('sends valid tags from the reader to the page and drops invalid ones', async () => {
+    let emit: (tag: unknown) => void = () => {};
+    const nfcReader: NfcReader = {
+      start(onTag) {
+        emit = onTag;
+      },
+    };
+    const log = vi.fn();
+    const { window } = await started(true, { nfcReader, log });
+    emit({ code: '04A23B1C' });
+    emit({ code: 'x' });
+    emit('04A23B1C');
+    expect(window!.webContents.sent).toEqual([[IPC_CHANNELS.nfc, { code: '04A23B1C' }]]);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('ignored an NFC read'));
+  });
+
+  it('sends nothing to a closed window', () => {
+    const window = new FakeWindow({} as never);
+    window.webContents.destroyed = true;
+    expect(sendNfcTag(window, { code: '04A23B1C' }, () => {})).toBe(false);
+    expect(window.webContents.sent).toEqual([]);
   });
 });

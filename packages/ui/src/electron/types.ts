@@ -25,6 +25,8 @@ export interface ShellWebContents {
   on(event: 'will-redirect', listener: (event: NavigationEvent) => void): unknown;
   on(event: 'will-attach-webview', listener: (event: PreventableEvent) => void): unknown;
   on(event: 'render-process-gone', listener: (event: unknown, details: { reason: string }) => void): unknown;
+  /** The page stopped answering (hung renderer) / answers again. */
+  on(event: 'unresponsive' | 'responsive', listener: () => void): unknown;
   on(
     event: 'did-fail-load',
     listener: (
@@ -38,6 +40,10 @@ export interface ShellWebContents {
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
   loadURL(url: string): Promise<void>;
   reload(): void;
+  /** Kills the renderer; Electron then emits `render-process-gone` (reason `killed` or `crashed`). */
+  forcefullyCrashRenderer(): void;
+  /** Sends an IPC message to the page's preload. */
+  send(channel: string, ...args: unknown[]): void;
   isDestroyed(): boolean;
 }
 
@@ -76,9 +82,36 @@ export interface ShellWindowOptions {
   };
 }
 
+/** Response headers as Electron's `webRequest` passes them: header name → values. */
+export type ResponseHeaders = Record<string, string[] | string>;
+
+export type HeadersReceivedListener = (
+  details: { url: string; responseHeaders?: ResponseHeaders },
+  callback: (response: { responseHeaders?: ResponseHeaders; cancel?: boolean }) => void,
+) => void;
+
 export interface ShellSession {
   setPermissionRequestHandler(handler: PermissionRequestHandler | null): void;
   setPermissionCheckHandler(handler: PermissionCheckHandler | null): void;
+  readonly webRequest: {
+    onHeadersReceived(listener: HeadersReceivedListener | null): void;
+  };
+}
+
+/** `IpcMainEvent`: the frame that sent the message (null once that frame is gone). */
+export interface ShellIpcMainEvent {
+  readonly senderFrame: { readonly url: string } | null;
+}
+
+export interface ShellIpcMain {
+  on(channel: string, listener: (event: ShellIpcMainEvent, ...args: unknown[]) => void): unknown;
+}
+
+/** The preload's `ipcRenderer` (sandboxed preloads may use it; the page never sees it). */
+export interface ShellIpcRenderer {
+  send(channel: string, ...args: unknown[]): void;
+  on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+  removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
 
 export interface ShellApp {
@@ -93,10 +126,11 @@ export interface ShellApp {
   on(event: 'web-contents-created', listener: (event: unknown, contents: ShellWebContents) => void): unknown;
 }
 
-/** What `startShell` needs from `import { app, BrowserWindow, session } from 'electron'`. */
+/** What `startShell` needs from `import { app, BrowserWindow, ipcMain, session } from 'electron'`. */
 export interface ShellElectron {
   app: ShellApp;
   BrowserWindow: new (options: ShellWindowOptions) => ShellWindow;
+  ipcMain: ShellIpcMain;
   session: { readonly defaultSession: ShellSession };
 }
 

@@ -1,4 +1,4 @@
-import { HelloRefusal } from '@aisle/contracts';
+import { ConnectRefusal, HelloRefusal } from '@aisle/contracts';
 import { describe, expect, it } from 'vitest';
 import { formatDwell, formatPrice } from './format';
 import { dictionaries, en, ko, LANGS, placeholdersOf, pluralKey, REFUSAL_KEYS, translate } from './messages';
@@ -25,7 +25,8 @@ describe('dictionaries', () => {
   });
 
   it('explain every refusal reason of the protocol', () => {
-    expect(Object.keys(REFUSAL_KEYS).sort()).toEqual([...HelloRefusal.options].sort());
+    const reasons = [...HelloRefusal.options, ...ConnectRefusal.options, 'missingStore'];
+    expect(Object.keys(REFUSAL_KEYS).sort()).toEqual(reasons.sort());
     for (const key of Object.values(REFUSAL_KEYS)) expect(en[key]).toBeTruthy();
   });
 });
