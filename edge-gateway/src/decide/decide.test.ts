@@ -96,10 +96,30 @@ describe('decision pipeline ranking', () => {
     }
   });
 
+  it('brings items like the ones the shopper just handled in this visit (short-term memory)', async () => {
+    const popularity = await loadTestModel('popularity');
+    try {
+      const decide = testDecider(popularity);
+      const browsing = await decide({ zoneId: 'beauty', trigger: 'zone', shopper: shopper('beauty'), now: NOW });
+      const handled = await decide({ zoneId: 'beauty', trigger: 'zone', shopper: shopper('beauty', ['t3']), now: NOW });
+      expect(browsing.push.items.some((i) => i.category === 'tops')).toBe(false);
+      const tops = handled.push.items.filter((i) => i.category === 'tops' && i.itemId !== 't3');
+      expect(tops.length).toBeGreaterThan(0);
+      for (const top of tops) expect(top.reason.code).toBe('because_you_touched');
+    } finally {
+      await popularity.close();
+    }
+  });
+
   it('adds what goes with the shopper’s history when the main model ranks without it', async () => {
     const popularity = await loadTestModel('popularity');
     try {
-      const touchedTop = shopper('apparel', ['t3']);
+      // a top bought online (a touch in the store would also bring similar tops: short-term memory)
+      const touchedTop = shopper(
+        'apparel',
+        [],
+        profile({ recentPurchases: [{ itemId: 't3', at: NOW - 40 * 86_400_000, channel: 'online' }] }),
+      );
       const alone = await testDecider(popularity)({
         zoneId: 'apparel',
         trigger: 'zone',

@@ -151,7 +151,7 @@ export function createDecider(opts: DeciderOptions) {
       return out.items;
     };
     const personalState = (): ShopperState => ({
-      zoneWeights: zoneWeights(req.zoneId, session?.path),
+      zoneWeights: withTastes(zoneWeights(req.zoneId, session?.path), profile, zoneOfCategory),
       history: historyOf(session, profile),
       exclude: [...recentlyBought(session, profile, req.now, opts.recentPurchaseMs)],
     });
@@ -195,6 +195,9 @@ export function createDecider(opts: DeciderOptions) {
         scored = withHistory
           ? blend(ranked, (await opts.bundles!.recommend(state, opts.pool, routingKey)).items)
           : ranked;
+        // short-term memory: items like the last ones the shopper handled in this visit join them too
+        const recent = personal ? lastTouched(session, 2) : [];
+        if (recent.length > 0) scored = blend(scored, similarTo(recent, assortment, ranked, opts.pool));
       }
     }
 
@@ -375,9 +378,35 @@ export function zoneWeights(zoneId: string, path: readonly string[] | undefined)
   return weights;
 }
 
+/**
+ * An identified customer's tastes widen where candidates come from: the zones that shelve the categories they like
+ * weigh in by their affinity (0..1; the zone the shopper stands in weighs 1).
+ */
+function withTastes(
+  weights: Record<string, number>,
+  profile: CustomerProfile | undefined,
+  zoneOfCategory: ReadonlyMap<string, Zone>,
+): Record<string, number> {
+  for (const [category, affinity] of Object.entries(profile?.tastes ?? {})) {
+    const zone = zoneOfCategory.get(category);
+    if (zone && affinity > 0) weights[zone.id] = Math.max(weights[zone.id] ?? 0, affinity);
+  }
+  return weights;
+}
+
 /** What a screen may show of a shopper: the last four characters of their rotating pseudonym. */
 export function shopperRef(deviceId: string): string {
   return deviceId.slice(-4);
+}
+
+/** The last `n` distinct items the shopper touched in this visit, newest first. */
+function lastTouched(session: ShopperSession | undefined, n: number): string[] {
+  const items: string[] = [];
+  for (let i = (session?.touches.length ?? 0) - 1; i >= 0 && items.length < n; i--) {
+    const itemId = session!.touches[i]!.itemId;
+    if (!items.includes(itemId)) items.push(itemId);
+  }
+  return items;
 }
 
 /** The `limit` items most like the anchors (same category, by product similarity), lifted by the model's ranking. */

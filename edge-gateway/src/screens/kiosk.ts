@@ -50,6 +50,8 @@ export interface KioskShopper {
 }
 
 const MAX_VIEWS = 30;
+/** Fewest cards a kiosk shows a shopper in a session. */
+const MIN_CARDS = 3;
 
 export function createKioskService(deps: KioskDeps) {
   const { catalog, profiles, sender, now } = deps;
@@ -104,12 +106,17 @@ export function createKioskService(deps: KioskDeps) {
     pushTo(sender, kioskId, s ? explainViews(push, s.shopper) : push);
   }
 
-  /** Cards in a category the shopper looked at here say so ("Because you looked at …"). */
+  /**
+   * Cards in a category the shopper looked at here say so ("Because you looked at …"); the items they already opened
+   * make way for others (they have just seen them), as long as a full screen of cards remains.
+   */
   function explainViews(push: RecommendationsPush, shopper: ShopperSession): RecommendationsPush {
     if (!push.personalized || shopper.touches.length === 0) return push;
+    const viewed = new Set(shopper.touches.map((t) => t.itemId));
+    const unseen = push.items.filter((item) => !viewed.has(item.itemId));
     return {
       ...push,
-      items: push.items.map((item) => {
+      items: (unseen.length >= MIN_CARDS ? unseen : push.items).map((item) => {
         if (item.reason.code !== 'because_you_touched') return item;
         const view = shopper.touches.findLast(
           (t) => t.itemId !== item.itemId && catalog.get(t.itemId)?.category === item.category,

@@ -5,13 +5,10 @@ import { launchChromium, processesInGroup, REPO_ROOT, type RunningDemo, startDem
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-/**
- * `npm start` as a user runs it, on free ports and a fresh data folder. Screenshots go to
- * test-results/ (AISLE_SCREENSHOT_DIR=docs/screenshots refreshes the ones in the docs).
- */
+/** `npm start` as a user runs it, on free ports and a fresh data folder. Screenshots go to test-results/. */
 const dataDir = mkdtempSync(join(tmpdir(), 'aisle-demo-'));
 const env = { AISLE_DATA_DIR: dataDir, AISLE_HTTP_PORT: '0', AISLE_CLOUD_PORT: '0', AISLE_MQTT_PORT: '0' };
-const shots = resolve(REPO_ROOT, process.env.AISLE_SCREENSHOT_DIR ?? 'test-results/screenshots');
+const shots = resolve(REPO_ROOT, 'test-results/screenshots');
 let demo: RunningDemo | undefined;
 let browser: Browser;
 
@@ -57,7 +54,7 @@ describe('the demo store from `npm start`', () => {
       250,
     );
     expect(changed).not.toEqual(first);
-    await page.screenshot({ path: join(shots, 'kiosk.png'), animations: 'disabled' });
+    await page.screenshot({ path: join(shots, 'kiosk-zone.png'), animations: 'disabled' });
     await page.close();
   });
 
@@ -93,12 +90,12 @@ describe('the demo store from `npm start`', () => {
     await mirror.goto(demo!.urls.mirror);
     await mirror.waitForSelector('[data-testid="connection-state"][data-state="online"]', { timeout: 15_000 });
     await mirror.waitForSelector('[data-testid="rec-card"]', { timeout: 15_000 });
-    await mirror.screenshot({ path: join(shots, 'mirror.png'), animations: 'disabled' });
+    await mirror.screenshot({ path: join(shots, 'mirror-zone.png'), animations: 'disabled' });
     const staff = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await staff.goto(demo!.urls.staff);
     await staff.waitForSelector('[data-testid="zone-occupancy"]', { timeout: 15_000 });
     expect(await staff.$$('[data-testid="zone-occupancy"]')).toHaveLength(6);
-    await staff.screenshot({ path: join(shots, 'staff.png'), animations: 'disabled' });
+    await staff.screenshot({ path: join(shots, 'staff-floor.png'), animations: 'disabled' });
     await mirror.close();
     await staff.close();
   });

@@ -27,28 +27,74 @@ const dataDir = resolve(env.AISLE_DATA_DIR ?? 'data');
 /** What the gateway's ready line says it bound. */
 const GatewayReady = z.object({ httpUrl: z.string(), mqttUrl: z.string() });
 
-const services: Service[] = [];
+/** The running process of each service (a restarted one replaces its predecessor). */
+const services = new Map<string, Service>();
 let simTimer: NodeJS.Timeout | undefined;
 let fleet: Fleet | undefined;
 let stopping = false;
+/** A service that crashes more often than this within a minute is not restarted again. */
+const MAX_CRASHES_PER_MINUTE = 5;
 
 async function stopAll(code: number): Promise<never> {
   stopping = true;
   if (simTimer) clearInterval(simTimer);
   // devices say goodbye, unless the gateway is already gone (Ctrl-C reaches every process at once)
   await Promise.race([fleet?.close().catch(() => {}), new Promise((r) => setTimeout(r, 2_000))]);
-  await Promise.all(services.map((s) => stopService(s)));
+  await Promise.all([...services.values()].map((s) => stopService(s)));
   process.exit(code);
 }
 
-function watch(service: Service): void {
-  service.child.once('exit', (code, signal) => {
-    if (stopping) return;
-    say(`${service.name} stopped unexpectedly (${signal ?? `exit ${code}`}); its log ${service.logFile} ends with:`);
-    say(logTail(service));
-    void stopAll(1);
-  });
+/**
+ * Starts a service and resolves with its ready line. Like a process supervisor, it starts the service again when
+ * it dies — on the ports it had bound, so screens and devices find it where it was — and gives up, stopping the
+ * demo, after too many crashes in a minute.
+ */
+async function supervise(
+  name: string,
+  entry: string,
+  serviceEnv: NodeJS.ProcessEnv,
+  readyMessage: string,
+  logs: string,
+  pinPorts: (ready: Record<string, unknown>) => NodeJS.ProcessEnv,
+): Promise<Record<string, unknown>> {
+  const logFile = `${logs}/${name}.log`;
+  const start = async (withEnv: NodeJS.ProcessEnv) => {
+    const service = startService(name, repo(entry), withEnv, logFile);
+    services.set(name, service);
+    return { service, ready: await waitForLog(service, readyMessage, 60_000) };
+  };
+  const first = await start(serviceEnv);
+  const again = { ...serviceEnv, ...pinPorts(first.ready) };
+  const crashes: number[] = [];
+  const watch = (service: Service) =>
+    service.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      const at = Date.now();
+      crashes.push(at);
+      while (crashes[0]! < at - 60_000) crashes.shift();
+      say(`${name} stopped unexpectedly (${signal ?? `exit ${code}`}); its log ${logFile} ends with:`);
+      say(logTail(service));
+      if (crashes.length > MAX_CRASHES_PER_MINUTE) {
+        say(`${name} crashed ${crashes.length} times within a minute; stopping the demo store`);
+        return void stopAll(1);
+      }
+      say(`restarting ${name}`);
+      start(again).then(
+        (next) => {
+          watch(next.service);
+          say(`${name} is back`);
+        },
+        (err: Error) => {
+          say(`${name} could not be restarted: ${err.message}`);
+          void stopAll(1);
+        },
+      );
+    });
+  watch(first.service);
+  return first.ready;
 }
+
+const portOf = (url: string) => new URL(url).port;
 
 async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll(0));
@@ -62,25 +108,25 @@ async function main(): Promise<void> {
   };
   for (const p of Object.values(ports)) if (p.note) say(p.note);
 
-  const cloud = startService(
+  const cloudReady = await supervise(
     'cloud-sync',
-    repo('cloud-sync/src/main.ts'),
+    'cloud-sync/src/main.ts',
     {
       AISLE_DATA_DIR: dataDir,
       AISLE_CLOUD_HOST: host,
       AISLE_CLOUD_PORT: String(ports.cloud.port),
       AISLE_CLOUD_SEED: files.cloudSeed,
     },
-    `${files.logs}/cloud-sync.log`,
+    'cloud-sync ready',
+    files.logs,
+    (ready) => ({ AISLE_CLOUD_PORT: portOf(z.string().parse(ready.url)) }),
   );
-  services.push(cloud);
-  watch(cloud);
-  const cloudUrl = z.string().parse((await waitForLog(cloud, 'cloud-sync ready', 30_000)).url);
-  await waitHealthy(cloud, `${cloudUrl}/health`, 30_000);
+  const cloudUrl = z.string().parse(cloudReady.url);
+  await waitHealthy(services.get('cloud-sync')!, `${cloudUrl}/health`, 30_000);
 
-  const gateway = startService(
+  const gatewayReady = await supervise(
     'edge-gateway',
-    repo('edge-gateway/src/main.ts'),
+    'edge-gateway/src/main.ts',
     {
       AISLE_DATA_DIR: dataDir,
       AISLE_HTTP_HOST: host,
@@ -96,13 +142,15 @@ async function main(): Promise<void> {
       AISLE_SCREEN_TOKENS: files.screenTokens,
       AISLE_STAFF_FILE: files.staff,
     },
-    `${files.logs}/edge-gateway.log`,
+    'edge gateway ready',
+    files.logs,
+    (ready) => {
+      const { httpUrl, mqttUrl } = GatewayReady.parse(ready);
+      return { AISLE_HTTP_PORT: portOf(httpUrl), AISLE_MQTT_PORT: portOf(mqttUrl) };
+    },
   );
-  services.push(gateway);
-  watch(gateway);
-  const ready = GatewayReady.parse(await waitForLog(gateway, 'edge gateway ready', 60_000));
-  const { httpUrl: gatewayUrl, mqttUrl } = ready;
-  await waitHealthy(gateway, `${gatewayUrl}/health`, 30_000);
+  const { httpUrl: gatewayUrl, mqttUrl } = GatewayReady.parse(gatewayReady);
+  await waitHealthy(services.get('edge-gateway')!, `${gatewayUrl}/health`, 30_000);
 
   const plan = FloorPlan.parse(JSON.parse(readFileSync(files.floorPlan, 'utf8')));
   const credentials = z.array(DeviceCredential).parse(JSON.parse(readFileSync(files.deviceSecrets, 'utf8')));
@@ -140,6 +188,6 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   say(`demo store failed to start: ${(err as Error).message}`);
-  for (const s of services) say(`--- ${s.name} (${s.logFile})\n${logTail(s)}`);
+  for (const s of services.values()) say(`--- ${s.name} (${s.logFile})\n${logTail(s)}`);
   void stopAll(1);
 });

@@ -1,5 +1,6 @@
 import type { RecommendedItem } from '@aisle/contracts';
 import { useI18n } from '@aisle/ui';
+import { useEffect } from 'react';
 import { parseAisle, StoreMap } from './StoreMap';
 
 /** An item's details over the cards: what, how much, how many here, and where in the store. */
@@ -11,6 +12,14 @@ export function ProductDetail({ item, onClose }: { item: RecommendedItem; onClos
       : item.inStock > 0
         ? t('card.inStock', { count: item.inStock })
         : t('card.soldOut');
+  // Escape closes the dialog, as it does every dialog (a keyboard at the kiosk, or a staff member's)
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
   return (
     <div className="kiosk-overlay">
       <section
