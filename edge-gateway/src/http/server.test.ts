@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SCREEN_CSP } from '@aisle/contracts';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHttp, SCREEN_CSP } from './server';
+import { createHttp } from './server';
 
 let dir: string;
 let app: Awaited<ReturnType<typeof createHttp>>;

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { SCREEN_CSP } from '@aisle/contracts';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -19,26 +20,6 @@ export interface HttpOptions {
   /** Built screens by URL prefix, e.g. { kiosk: '/…/kiosk-app/dist' }. */
   screens: Record<string, string>;
 }
-
-/**
- * Content-Security-Policy of the screens the gateway serves (the Electron shells enforce the
- * same one: packages/ui/src/electron/hardening.ts `SHELL_CSP`): the app's own scripts and
- * styles only, inline `style=""` attributes (React sets CSS variables), socket.io to this
- * origin, no plugins, no <base>, not framed, no form posts. A `?gateway=` socket origin other
- * than the page's is a development aid that this policy does not allow (use `vite dev`).
- */
-export const SCREEN_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "style-src-attr 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
 
 /** /health (application/health+json, draft-inadarei-api-health-check), /metrics, and the built screens. */
 export async function createHttp(opts: HttpOptions) {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { Currency, DeviceId, ItemId, LocalizedText, Money, StoreId, Timestamp, ZoneId } from './common';
 import { ScreenKind } from './store';
 
-/** First message of every screen connection. */
 /**
  * What a screen presents when its socket.io connection opens (`socket.handshake.auth`): the device token it was
  * given when it was paired with the gateway (`aisle screens pair`). A connection without a valid token is refused
@@ -14,6 +13,25 @@ export type ScreenAuth = z.infer<typeof ScreenAuth>;
 /** Why a connection was refused before hello: the `message` of the screen's `connect_error`. */
 export const ConnectRefusal = z.enum(['missingToken', 'invalidToken']);
 export type ConnectRefusal = z.infer<typeof ConnectRefusal>;
+
+/**
+ * The screens' Content-Security-Policy: sent by the gateway with the pages it serves, enforced by the Electron shells
+ * on every response, and written into the built pages (without `frame-ancestors`, which a `<meta>` cannot carry).
+ * Only the app's own scripts and styles, inline `style=""` attributes (React sets CSS variables), socket.io to the
+ * page's own origin, no plugins, no `<base>`, no framing, no form posts.
+ */
+export const SCREEN_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "style-src-attr 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
 
 /** First message of every screen connection. */
 export const ScreenHello = z

@@ -3,8 +3,8 @@ import {
   cspPlugin,
   electronShellConfig,
   gatewayProxy,
+  META_CSP,
   quietDependencyAnnotations,
-  SCREEN_CSP,
   screenAppConfig,
 } from './vite';
 
@@ -44,11 +44,12 @@ describe('cspPlugin', () => {
     expect(plugin.apply).toBe('build');
     const html = plugin.transformIndexHtml('<html><head><meta charset="UTF-8" /><title>x</title></head></html>');
     expect(html).toContain(
-      `<meta charset="UTF-8" />\n    <meta http-equiv="Content-Security-Policy" content="${SCREEN_CSP}" />`,
+      `<meta charset="UTF-8" />\n    <meta http-equiv="Content-Security-Policy" content="${META_CSP}" />`,
     );
     expect(plugin.transformIndexHtml('<head></head>')).toContain('<head>\n    <meta http-equiv');
-    expect(SCREEN_CSP).toContain("script-src 'self'");
-    expect(SCREEN_CSP).not.toMatch(/script-src[^;]*unsafe/);
+    expect(META_CSP).toContain("script-src 'self'");
+    expect(META_CSP).not.toContain('frame-ancestors');
+    expect(META_CSP).not.toMatch(/script-src[^;]*unsafe/);
   });
 });
 

@@ -7,6 +7,7 @@
  * imports to Node, and Node 20 cannot load a package's `.ts` source.
  */
 import path from 'node:path';
+import { SCREEN_CSP } from '@aisle/contracts';
 
 export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
 
@@ -16,24 +17,13 @@ export function gatewayProxy(env: Readonly<Record<string, string | undefined>> =
   return { '/socket.io': { target, ws: true, changeOrigin: true } };
 }
 
-/**
- * Content-Security-Policy of the built pages: only the app's own scripts, no plugins, no
- * framing of other content; socket.io may reach another origin only for `?gateway=` (development).
- * Inline style attributes stay allowed (cards set a CSS variable).
- */
-export const SCREEN_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self' http: https: ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The screens' Content-Security-Policy as a built page's `<meta>` can carry it (no `frame-ancestors`). */
+export const META_CSP = SCREEN_CSP.split('; ')
+  .filter((d) => !d.startsWith('frame-ancestors'))
+  .join('; ');
 
 /** Adds the CSP meta tag to built pages (not in dev, where Vite injects inline scripts). */
-export function cspPlugin(csp = SCREEN_CSP) {
+export function cspPlugin(csp = META_CSP) {
   return {
     name: 'aisle-screen-csp',
     apply: 'build' as const,

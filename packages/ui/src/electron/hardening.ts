@@ -2,6 +2,7 @@
  * Decisions of the Electron kiosk/mirror shells as pure functions (no Electron, React or
  * DOM imports), so they are unit-tested without the Electron binary. `shell.ts` wires them.
  */
+import { SCREEN_CSP } from '@aisle/contracts';
 import type { PermissionCheckHandler, PermissionRequestHandler, ResponseHeaders, ShellWindowOptions } from './types';
 
 export type {
@@ -121,25 +122,8 @@ export function reloadDelayMs(recentCrashes: readonly number[], now: number): nu
   return inLastMinute <= 1 ? 0 : Math.min(60_000, 1000 * 2 ** (inLastMinute - 1));
 }
 
-/**
- * Content-Security-Policy the shells enforce on every response, the same one the gateway
- * sends with the screens it serves (edge-gateway/src/http/server.ts `SCREEN_CSP`): only the
- * app's own scripts and styles, inline `style=""` attributes (React sets a few CSS variables),
- * socket.io to the page's own origin, no plugins, no <base>, no framing, no form posts.
- * A `?gateway=` origin other than the page's (a development aid) is not reachable under it.
- */
-export const SHELL_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "style-src-attr 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The Content-Security-Policy the shells enforce on every response: the screens' own (`SCREEN_CSP`). */
+export const SHELL_CSP = SCREEN_CSP;
 
 /**
  * `session.webRequest.onHeadersReceived`: the response headers with `SHELL_CSP` added, so a
