@@ -96,15 +96,22 @@ describe('decision pipeline ranking', () => {
     }
   });
 
-  it('brings items like the ones the shopper just handled in this visit (short-term memory)', async () => {
+  it('brings items like the ones the shopper is looking at (a kiosk’s product pages), not those items again', async () => {
     const popularity = await loadTestModel('popularity');
     try {
       const decide = testDecider(popularity);
       const browsing = await decide({ zoneId: 'beauty', trigger: 'zone', shopper: shopper('beauty'), now: NOW });
-      const handled = await decide({ zoneId: 'beauty', trigger: 'zone', shopper: shopper('beauty', ['t3']), now: NOW });
+      const looking = await decide({
+        zoneId: 'beauty',
+        trigger: 'zone',
+        shopper: shopper('beauty', ['t3']),
+        anchors: ['t3'],
+        now: NOW,
+      });
       expect(browsing.push.items.some((i) => i.category === 'tops')).toBe(false);
-      const tops = handled.push.items.filter((i) => i.category === 'tops' && i.itemId !== 't3');
+      const tops = looking.push.items.filter((i) => i.category === 'tops');
       expect(tops.length).toBeGreaterThan(0);
+      expect(tops.map((i) => i.itemId)).not.toContain('t3');
       for (const top of tops) expect(top.reason.code).toBe('because_you_touched');
     } finally {
       await popularity.close();

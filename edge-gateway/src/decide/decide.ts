@@ -71,7 +71,10 @@ export interface DecisionRequest {
   screen?: ScreenKind;
   trigger: DecisionTrigger;
   shopper?: DecisionShopper;
-  /** What a trigger is about: the product put back, the garment at the mirror, cart items, products touched. */
+  /**
+   * What a trigger is about: the product put back, the garment at the mirror, cart items, products touched; for a
+   * `zone` decision, what the shopper is looking at (a kiosk's product pages), whose likes join the candidates.
+   */
   anchors?: readonly string[];
   /** size_unavailable: the size asked for. */
   size?: string;
@@ -195,9 +198,8 @@ export function createDecider(opts: DeciderOptions) {
         scored = withHistory
           ? blend(ranked, (await opts.bundles!.recommend(state, opts.pool, routingKey)).items)
           : ranked;
-        // short-term memory: items like the last ones the shopper handled in this visit join them too
-        const recent = personal ? lastTouched(session, 2) : [];
-        if (recent.length > 0) scored = blend(scored, similarTo(recent, assortment, ranked, opts.pool));
+        // what the shopper is looking at right now (a kiosk's product pages): items like them join the candidates
+        if (personal && anchors.length > 0) scored = blend(scored, similarTo(anchors, assortment, ranked, opts.pool));
       }
     }
 
@@ -397,16 +399,6 @@ function withTastes(
 /** What a screen may show of a shopper: the last four characters of their rotating pseudonym. */
 export function shopperRef(deviceId: string): string {
   return deviceId.slice(-4);
-}
-
-/** The last `n` distinct items the shopper touched in this visit, newest first. */
-function lastTouched(session: ShopperSession | undefined, n: number): string[] {
-  const items: string[] = [];
-  for (let i = (session?.touches.length ?? 0) - 1; i >= 0 && items.length < n; i--) {
-    const itemId = session!.touches[i]!.itemId;
-    if (!items.includes(itemId)) items.push(itemId);
-  }
-  return items;
 }
 
 /** The `limit` items most like the anchors (same category, by product similarity), lifted by the model's ranking. */

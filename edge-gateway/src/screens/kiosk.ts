@@ -52,6 +52,8 @@ export interface KioskShopper {
 const MAX_VIEWS = 30;
 /** Fewest cards a kiosk shows a shopper in a session. */
 const MIN_CARDS = 3;
+/** How many of the items a shopper last opened shape the next cards. */
+const LOOKING_AT = 2;
 
 export function createKioskService(deps: KioskDeps) {
   const { catalog, profiles, sender, now } = deps;
@@ -98,12 +100,22 @@ export function createKioskService(deps: KioskDeps) {
       zoneId,
       screen: 'kiosk',
       trigger: 'zone',
-      ...(s && { shopper: { session: s.shopper, profile: profileOf(s) } }),
+      ...(s && { shopper: { session: s.shopper, profile: profileOf(s) }, anchors: lastViewed(s.shopper) }),
       now: now(),
     });
     if (decisions.get(kioskId) !== seq || sessions.get(kioskId) !== s) return; // superseded, or the session changed
     deps.decisionLog.record(record);
     pushTo(sender, kioskId, s ? explainViews(push, s.shopper) : push);
+  }
+
+  /** The last items the shopper opened at this kiosk, newest first: what they are looking at now. */
+  function lastViewed(shopper: ShopperSession): string[] {
+    const items: string[] = [];
+    for (let i = shopper.touches.length - 1; i >= 0 && items.length < LOOKING_AT; i--) {
+      const itemId = shopper.touches[i]!.itemId;
+      if (!items.includes(itemId)) items.push(itemId);
+    }
+    return items;
   }
 
   /**
