@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomerProfile, ProfilePage, type StoreAssortment, schemaExamples } from '@aisle/contracts';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Cloud, type CloudOptions, createCloud } from './app';
+import { testBackends } from './testing';
 
 const purchase = schemaExamples.PosPurchase.example;
 const customer = CustomerProfile.parse(schemaExamples.CustomerProfile.example);
@@ -25,23 +26,29 @@ const assortment: StoreAssortment = {
   ],
   updatedAt: 1_764_400_000_000,
 };
-let cloud: Cloud;
-
-function start(extra: Partial<CloudOptions> = {}) {
-  cloud = createCloud({ databasePath: ':memory:', logger: pino({ level: 'silent' }), seed, ...extra });
-  return cloud.app;
-}
-
 const profiles = (n: number, from = 1) =>
   Array.from({ length: n }, (_, i) => ({ ...customer, customerId: `cus-${String(from + i).padStart(4, '0')}` }));
 
-afterEach(async () => {
-  await cloud?.app.close();
-});
+describe.each(testBackends())('cloud-sync on $name', (backend) => {
+  let cloud: Cloud | undefined;
+  async function start(extra: Partial<CloudOptions> = {}) {
+    cloud = await createCloud({
+      database: await backend.fresh(),
+      logger: pino({ level: 'silent' }),
+      seed,
+      ...extra,
+    });
+    return cloud.app;
+  }
+  const store = () => cloud!.store;
+  afterEach(async () => {
+    await cloud?.app.close();
+    cloud = undefined;
+  });
+  afterAll(() => backend.cleanup());
 
-describe('cloud-sync', () => {
   it('serves the seeded catalog and customer profiles', async () => {
-    const app = start();
+    const app = await start();
     const catalog = await app.inject({ method: 'GET', url: '/v1/catalog' });
     expect(catalog.json().items.map((p: { id: string }) => p.id)).toEqual(['sku-000001']);
     const customer = await app.inject({ method: 'GET', url: '/v1/customers/cus-0001' });
@@ -52,17 +59,17 @@ describe('cloud-sync', () => {
   });
 
   it('accepts a purchase batch once and counts a replay as duplicates', async () => {
-    const app = start();
+    const app = await start();
     const batch = { storeId: 'seoul-01', purchases: [purchase, { ...purchase, eventId: 'pos-00000002' }] };
     const first = await app.inject({ method: 'POST', url: '/v1/stores/seoul-01/purchases', payload: batch });
     expect(first.json()).toEqual({ accepted: 2, duplicates: 0 });
     const replay = await app.inject({ method: 'POST', url: '/v1/stores/seoul-01/purchases', payload: batch });
     expect(replay.json()).toEqual({ accepted: 0, duplicates: 2 });
-    expect(cloud.store.purchaseCount('seoul-01')).toBe(2);
+    expect(await store().purchaseCount('seoul-01')).toBe(2);
   });
 
   it('answers an invalid body with 400 and the failing fields, and stores nothing', async () => {
-    const app = start();
+    const app = await start();
     const bad = { storeId: 'seoul-01', purchases: [{ ...purchase, total: -1 }] };
     const res = await app.inject({ method: 'POST', url: '/v1/stores/seoul-01/purchases', payload: bad });
     expect(res.statusCode).toBe(400);
@@ -75,18 +82,18 @@ describe('cloud-sync', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(notJson.statusCode).toBe(400);
-    expect(cloud.store.purchaseCount('seoul-01')).toBe(0);
+    expect(await store().purchaseCount('seoul-01')).toBe(0);
   });
 
   it('answers a malformed store id with 400 on every store route', async () => {
-    const app = start();
+    const app = await start();
     const count = await app.inject({ method: 'GET', url: '/v1/stores/a%2Fb/purchases/count' });
     expect(count.statusCode).toBe(400);
     expect(count.json().error.code).toBe('invalid_id');
   });
 
   it('refuses purchases posted under another store', async () => {
-    const app = start();
+    const app = await start();
     const res = await app.inject({
       method: 'POST',
       url: '/v1/stores/busan-02/purchases',
@@ -97,7 +104,7 @@ describe('cloud-sync', () => {
   });
 
   it('pages profiles changed after a cursor, oldest change first, and says when there are more', async () => {
-    const app = start({ seed: { ...seed, customers: profiles(5) } });
+    const app = await start({ seed: { ...seed, customers: profiles(5) } });
     const page = async (url: string) => ProfilePage.parse((await app.inject({ method: 'GET', url })).json());
     const first = await page('/v1/stores/seoul-01/profiles?limit=2');
     expect(first.profiles.map((p) => p.customerId)).toEqual(['cus-0001', 'cus-0002']);
@@ -113,7 +120,7 @@ describe('cloud-sync', () => {
   });
 
   it('puts a changed profile after the cursor again, so stores see the new online cart', async () => {
-    const app = start({ seed: { ...seed, customers: profiles(3) } });
+    const app = await start({ seed: { ...seed, customers: profiles(3) } });
     const before = (await app.inject({ method: 'GET', url: '/v1/stores/seoul-01/profiles' })).json();
     const changed = { ...profiles(1, 2)[0]!, onlineCart: [{ itemId: 'sku-000001', quantity: 1, addedAt: 5 }] };
     const put = await app.inject({ method: 'PUT', url: '/v1/customers/cus-0002', payload: changed });
@@ -131,7 +138,7 @@ describe('cloud-sync', () => {
   });
 
   it('refuses a bad profile feed query, a bad profile and a profile put under another customer', async () => {
-    const app = start();
+    const app = await start();
     for (const query of ['cursor=-1', 'cursor=abc', 'limit=0', 'limit=2001', 'limit=1.5']) {
       const res = await app.inject({ method: 'GET', url: `/v1/stores/seoul-01/profiles?${query}` });
       expect(res.statusCode, query).toBe(400);
@@ -151,11 +158,11 @@ describe('cloud-sync', () => {
     expect(mismatch.json().error.code).toBe('customer_mismatch');
     const badId = await app.inject({ method: 'PUT', url: '/v1/customers/a%20b', payload: customer });
     expect(badId.json().error.code).toBe('invalid_id');
-    expect(cloud.store.customer('cus-0002')).toBeUndefined();
+    expect(await store().customer('cus-0002')).toBeUndefined();
   });
 
   it('serves a store its assortment from the seed or the last put, and 404 before there is one', async () => {
-    const app = start({ seed: { ...seed, assortments: [assortment] } });
+    const app = await start({ seed: { ...seed, assortments: [assortment] } });
     const seeded = await app.inject({ method: 'GET', url: '/v1/stores/seoul-01/assortment' });
     expect(seeded.json()).toEqual(assortment);
     const none = await app.inject({ method: 'GET', url: '/v1/stores/busan-02/assortment' });
@@ -169,7 +176,7 @@ describe('cloud-sync', () => {
   });
 
   it('refuses a bad assortment and one put under another store', async () => {
-    const app = start();
+    const app = await start();
     const bad = { ...assortment, stock: [{ itemId: 'sku-000001', onHand: -1 }] };
     const res = await app.inject({ method: 'PUT', url: '/v1/stores/seoul-01/assortment', payload: bad });
     expect(res.statusCode).toBe(400);
@@ -178,16 +185,16 @@ describe('cloud-sync', () => {
     expect(other.json().error.code).toBe('store_mismatch');
     const badId = await app.inject({ method: 'GET', url: '/v1/stores/a%2Fb/assortment' });
     expect(badId.json().error.code).toBe('invalid_id');
-    expect(cloud.store.assortment('seoul-01')).toBeUndefined();
+    expect(await store().assortment('seoul-01')).toBeUndefined();
   });
 
   it('keeps its data and change counter across a restart on the same file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aisle-cloud-'));
-    const databasePath = join(dir, 'cloud.db');
-    let app = start({ databasePath, seed: { ...seed, customers: profiles(2), assortments: [assortment] } });
+    const database =
+      backend.name === 'sqlite' ? join(mkdtempSync(join(tmpdir(), 'aisle-cloud-')), 'cloud.db') : await backend.fresh();
+    let app = await start({ database, seed: { ...seed, customers: profiles(2), assortments: [assortment] } });
     const cursor = (await app.inject({ method: 'GET', url: '/v1/stores/seoul-01/profiles' })).json().cursor;
     await app.close();
-    app = start({ databasePath, seed: { ...seed, customers: profiles(9) } }); // not empty: the seed is ignored
+    app = await start({ database, seed: { ...seed, customers: profiles(9) } }); // not empty: the seed is ignored
     await app.inject({ method: 'PUT', url: '/v1/customers/cus-0001', payload: profiles(1)[0] });
     const page = (await app.inject({ method: 'GET', url: `/v1/stores/seoul-01/profiles?cursor=${cursor}` })).json();
     expect(page.profiles.map((p: { customerId: string }) => p.customerId)).toEqual(['cus-0001']);

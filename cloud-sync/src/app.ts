@@ -17,7 +17,8 @@ export type CloudSeed = z.infer<typeof CloudSeed>;
 export type CloudSeedInput = z.input<typeof CloudSeed>;
 
 export interface CloudOptions {
-  databasePath: string;
+  /** `postgres://…` (PostgreSQL), `sqlite:<path>`, a plain file path or `:memory:` (SQLite). */
+  database: string;
   logger: Logger;
   /** Loaded into an empty database on first start. */
   seed?: CloudSeedInput;
@@ -43,18 +44,25 @@ const customerIdOf = (params: unknown) =>
  * The cloud profile service: catalog, profiles and assortments for stores, purchases from them, and the model
  * registry. Nothing listens on import.
  */
-export function createCloud(opts: CloudOptions) {
+export async function createCloud(opts: CloudOptions) {
   const now = opts.now ?? Date.now;
-  const store = new CloudStore(opts.databasePath);
-  if (opts.seed && store.isEmpty()) {
-    const seed = CloudSeed.parse(opts.seed);
-    store.upsertProducts(seed.catalog.items);
-    store.upsertCustomers(seed.customers);
-    store.putAssortments(seed.assortments);
-    opts.logger.info(
-      { items: seed.catalog.items.length, customers: seed.customers.length, assortments: seed.assortments.length },
-      'seeded an empty database',
-    );
+  const seed = opts.seed ? CloudSeed.parse(opts.seed) : undefined;
+  const store = await CloudStore.open(opts.database, {
+    onPoolError: (err) => opts.logger.warn({ err }, 'an idle database connection failed'),
+  });
+  try {
+    if (seed && (await store.isEmpty())) {
+      await store.upsertProducts(seed.catalog.items);
+      await store.upsertCustomers(seed.customers);
+      await store.putAssortments(seed.assortments);
+      opts.logger.info(
+        { items: seed.catalog.items.length, customers: seed.customers.length, assortments: seed.assortments.length },
+        'seeded an empty database',
+      );
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
   }
   const app = Fastify({
     loggerInstance: opts.logger,
@@ -74,10 +82,10 @@ export function createCloud(opts: CloudOptions) {
 
   app.get('/health', async () => ({ status: 'pass' }));
 
-  app.get('/v1/catalog', async () => ({ items: store.catalog() }));
+  app.get('/v1/catalog', async () => ({ items: await store.catalog() }));
 
   app.get('/v1/customers/:customerId', async (req) => {
-    const profile = store.customer(customerIdOf(req.params));
+    const profile = await store.customer(customerIdOf(req.params));
     if (!profile) throw notFound('no such customer');
     return profile;
   });
@@ -88,7 +96,7 @@ export function createCloud(opts: CloudOptions) {
     const profile = parseOr400(CustomerProfile, req.body, 'invalid_body', 'body does not match CustomerProfile');
     if (profile.customerId !== customerId)
       throw new HttpError(400, 'customer_mismatch', 'the profile must belong to the customer in the path');
-    store.upsertCustomers([profile]);
+    await store.upsertCustomers([profile]);
     return profile;
   });
 
@@ -99,11 +107,11 @@ export function createCloud(opts: CloudOptions) {
   app.get('/v1/stores/:storeId/profiles', async (req) => {
     storeIdOf(req.params);
     const { cursor, limit } = parseOr400(ProfileQuery, req.query, 'invalid_query', 'bad cursor or limit');
-    return store.profilesSince(cursor, limit);
+    return await store.profilesSince(cursor, limit);
   });
 
   app.get('/v1/stores/:storeId/assortment', async (req) => {
-    const assortment = store.assortment(storeIdOf(req.params));
+    const assortment = await store.assortment(storeIdOf(req.params));
     if (!assortment) throw notFound('no assortment for this store');
     return assortment;
   });
@@ -113,7 +121,7 @@ export function createCloud(opts: CloudOptions) {
     const assortment = parseOr400(StoreAssortment, req.body, 'invalid_body', 'body does not match StoreAssortment');
     if (assortment.storeId !== storeId)
       throw new HttpError(400, 'store_mismatch', 'the assortment must belong to the store in the path');
-    store.putAssortments([assortment]);
+    await store.putAssortments([assortment]);
     return assortment;
   });
 
@@ -122,11 +130,11 @@ export function createCloud(opts: CloudOptions) {
     const batch = parseOr400(PurchaseBatch, req.body, 'invalid_body', 'body does not match PurchaseBatch');
     if (batch.storeId !== storeId || batch.purchases.some((p) => p.storeId !== storeId))
       throw new HttpError(400, 'store_mismatch', 'every purchase must belong to the store in the path');
-    return store.addPurchases(storeId, batch.purchases, now());
+    return await store.addPurchases(storeId, batch.purchases, now());
   });
 
   app.get('/v1/stores/:storeId/purchases/count', async (req) => ({
-    count: store.purchaseCount(storeIdOf(req.params)),
+    count: await store.purchaseCount(storeIdOf(req.params)),
   }));
 
   registerModelRoutes(app, store, { now, fileLimit: opts.modelFileLimit ?? 200 * 1024 * 1024 });
@@ -134,4 +142,4 @@ export function createCloud(opts: CloudOptions) {
   app.addHook('onClose', async () => store.close());
   return { app, store };
 }
-export type Cloud = ReturnType<typeof createCloud>;
+export type Cloud = Awaited<ReturnType<typeof createCloud>>;

@@ -1,4 +1,4 @@
 export { type Cloud, type CloudOptions, CloudSeed, type CloudSeedInput, createCloud, ProfileQuery } from './app';
 export { CARD_FILE, MODEL_FILE, PublishModelRequest } from './registry';
 export { publishModel, type RegistryTarget } from './registry-client';
-export { CloudStore } from './store';
+export { CloudStore, CloudStoreError, type CloudTables, parseDatabaseUrl, SCHEMA_VERSION } from './store';

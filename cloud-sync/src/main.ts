@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { CloudSeed, createCloud } from './app';
+import { CloudStoreError } from './store';
 
 const logger = pino({ level: process.env.AISLE_LOG_LEVEL ?? 'info' });
 const dataDir = process.env.AISLE_DATA_DIR ?? 'data';
@@ -21,11 +22,22 @@ function readSeed(path: string | undefined): CloudSeed | undefined {
   return parsed.data;
 }
 
-const { app } = createCloud({
-  databasePath: process.env.AISLE_CLOUD_DB ?? `${dataDir}/cloud.db`,
-  logger,
-  seed: readSeed(process.env.AISLE_CLOUD_SEED),
-});
+/** AISLE_CLOUD_DATABASE_URL (postgres://… or sqlite:<path>), else the SQLite file AISLE_CLOUD_DB or <data>/cloud.db. */
+const database =
+  process.env.AISLE_CLOUD_DATABASE_URL || `sqlite:${process.env.AISLE_CLOUD_DB || `${dataDir}/cloud.db`}`;
+const setting = process.env.AISLE_CLOUD_DATABASE_URL ? 'AISLE_CLOUD_DATABASE_URL' : 'AISLE_CLOUD_DB';
+
+async function open() {
+  try {
+    return await createCloud({ database, logger, seed: readSeed(process.env.AISLE_CLOUD_SEED) });
+  } catch (err) {
+    if (!(err instanceof CloudStoreError)) throw err;
+    logger.fatal(err.code === 'bad_url' ? `${setting}: ${err.message}` : err.message);
+    process.exit(err.code === 'bad_url' ? 2 : 1);
+  }
+}
+const { app, store } = await open();
+logger.info({ dialect: store.dialect }, 'cloud database ready');
 try {
   const url = await app.listen({ host, port });
   logger.info({ url }, 'cloud-sync ready');

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelRelease, ModelReleases, schemaExamples } from '@aisle/contracts';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Cloud, type CloudOptions, createCloud } from './app';
 import { publishModel } from './registry-client';
+import { testBackends } from './testing';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 const onnx = Buffer.from([8, 7, 18, 4, 97, 105, 115, 108, 101]);
@@ -24,19 +25,6 @@ const card = (over: Record<string, unknown> = {}) =>
 
 let cloud: Cloud;
 let clock = 1_000;
-function start(extra: Partial<CloudOptions> = {}) {
-  cloud = createCloud({
-    databasePath: ':memory:',
-    logger: pino({ level: 'silent' }),
-    seed: { catalog: schemaExamples.Catalog.example },
-    now: () => clock++,
-    ...extra,
-  });
-  return cloud.app;
-}
-afterEach(async () => {
-  await cloud?.app.close();
-});
 
 const upload = (version: string, name: string, bytes: Buffer | string, contentType = 'application/octet-stream') =>
   cloud.app.inject({
@@ -49,9 +37,24 @@ const publish = (storeId: string, version: string, body: unknown) =>
   cloud.app.inject({ method: 'PUT', url: `/v1/stores/${storeId}/models/${version}`, payload: body as object });
 const full = { kind: 'next-basket', rollout: { mode: 'full', percent: 100 } };
 
-describe('model registry', () => {
+describe.each(testBackends())('model registry on $name', (backend) => {
+  async function start(extra: Partial<CloudOptions> = {}) {
+    cloud = await createCloud({
+      database: await backend.fresh(),
+      logger: pino({ level: 'silent' }),
+      seed: { catalog: schemaExamples.Catalog.example },
+      now: () => clock++,
+      ...extra,
+    });
+    return cloud.app;
+  }
+  afterEach(async () => {
+    await cloud?.app.close();
+  });
+  afterAll(() => backend.cleanup());
+
   it('stores uploaded files with their sha256 and serves the same bytes back', async () => {
-    const app = start();
+    const app = await start();
     const put = await upload('nb-1', 'model.onnx', onnx);
     expect(put.statusCode).toBe(201);
     expect(put.json()).toEqual({ version: 'nb-1', name: 'model.onnx', sha256: sha(onnx) });
@@ -66,7 +69,7 @@ describe('model registry', () => {
   });
 
   it('accepts model files larger than the JSON body limit, up to its own limit', async () => {
-    start({ bodyLimit: 1024, modelFileLimit: 64 * 1024 });
+    await start({ bodyLimit: 1024, modelFileLimit: 64 * 1024 });
     const big = Buffer.alloc(32 * 1024, 7);
     expect((await upload('big-1', 'model.onnx', big)).statusCode).toBe(201);
     expect((await upload('big-1', 'model.onnx', Buffer.alloc(65 * 1024))).statusCode).toBe(413);
@@ -80,7 +83,7 @@ describe('model registry', () => {
   });
 
   it('refuses bad versions, bad file names and bodies that are not octet-stream', async () => {
-    start();
+    await start();
     for (const [version, name] of [
       ['-nb', 'model.onnx'],
       ['nb-1', '.hidden'],
@@ -95,11 +98,11 @@ describe('model registry', () => {
     expect(asJson.statusCode).toBe(415);
     const none = await cloud.app.inject({ method: 'PUT', url: '/v1/models/nb-1/files/model.onnx' });
     expect(none.statusCode).toBe(400);
-    expect(cloud.store.modelFileSha('nb-1', 'model.json')).toBeUndefined();
+    expect(await cloud.store.modelFileSha('nb-1', 'model.json')).toBeUndefined();
   });
 
   it('publishes a complete version to a store, newest release last, and keeps published files immutable', async () => {
-    const app = start();
+    const app = await start();
     await upload('nb-1', 'model.onnx', onnx);
     await upload('nb-1', 'users.bin', users);
     await upload('nb-1', 'model.json', card());
@@ -133,7 +136,7 @@ describe('model registry', () => {
   });
 
   it('refuses (409) to publish a version with missing or mismatched files, and stores no release', async () => {
-    start();
+    await start();
     const code = async (body: unknown = full) => (await publish('seoul-01', 'nb-1', body)).json().error?.code;
     expect(await code()).toBe('incomplete_model');
     await upload('nb-1', 'model.onnx', onnx);
@@ -149,11 +152,11 @@ describe('model registry', () => {
     expect(await code()).toBe('invalid_card');
     await upload('nb-1', 'model.json', card({ version: 'nb-9' }));
     expect(await code()).toBe('version_mismatch');
-    expect(cloud.store.releases('seoul-01')).toEqual([]);
+    expect(await cloud.store.releases('seoul-01')).toEqual([]);
   });
 
   it('refuses a bad release body, store id or version with 400', async () => {
-    start();
+    await start();
     for (const body of [
       {},
       { kind: 'x', rollout: { mode: 'half', percent: 10 } },
@@ -171,7 +174,7 @@ describe('model registry', () => {
   });
 
   it('publishModel uploads a model folder and publishes it, by app or over HTTP', async () => {
-    const app = start();
+    const app = await start();
     const dir = mkdtempSync(join(tmpdir(), 'aisle-model-'));
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'model.onnx'), onnx);

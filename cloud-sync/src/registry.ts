@@ -59,7 +59,7 @@ export function registerModelRoutes(
       const name = fileNameOf(params(req));
       if (!Buffer.isBuffer(req.body))
         throw new HttpError(400, 'invalid_body', 'expected the file as an application/octet-stream body');
-      const result = store.putModelFile(version, name, req.body, opts.now());
+      const result = await store.putModelFile(version, name, req.body, opts.now());
       if (result.status === 'published')
         throw new HttpError(409, 'version_published', `version ${version} is published; its files cannot change`);
       return reply.code(result.status === 'stored' ? 201 : 200).send({ version, name, sha256: result.sha256 });
@@ -67,7 +67,7 @@ export function registerModelRoutes(
   });
 
   app.get('/v1/models/:version/files/:name', async (req, reply) => {
-    const file = store.modelFile(versionOf(params(req)), fileNameOf(params(req)));
+    const file = await store.modelFile(versionOf(params(req)), fileNameOf(params(req)));
     if (!file) throw notFound('no such model file');
     return reply.type('application/octet-stream').header('etag', `"${file.sha256}"`).send(file.bytes);
   });
@@ -79,16 +79,17 @@ export function registerModelRoutes(
     const release: ModelRelease = {
       version,
       kind: body.kind,
-      files: releaseFiles(store, version, body.kind),
+      files: await releaseFiles(store, version, body.kind),
       rollout: body.rollout,
       createdAt: opts.now(),
     };
-    store.putRelease(storeId, release);
+    if (!(await store.putRelease(storeId, release)))
+      throw new HttpError(409, 'model_changed', `files of ${version} changed while publishing; publish again`);
     return release;
   });
 
   app.get('/v1/stores/:storeId/models', async (req) => ({
-    releases: store.releases(parseOr400(StoreId, params(req).storeId, 'invalid_id', 'bad store id')),
+    releases: await store.releases(parseOr400(StoreId, params(req).storeId, 'invalid_id', 'bad store id')),
   }));
 }
 
@@ -96,9 +97,9 @@ export function registerModelRoutes(
  * The files a release of `version` consists of, with their sha256: model.json, model.onnx and every file the card
  * lists. Refuses (409) a version whose files are missing or do not match what its card says.
  */
-function releaseFiles(store: CloudStore, version: string, kind: string): Record<string, string> {
-  const card = store.modelFile(version, CARD_FILE);
-  const onnx = store.modelFileSha(version, MODEL_FILE);
+async function releaseFiles(store: CloudStore, version: string, kind: string): Promise<Record<string, string>> {
+  const card = await store.modelFile(version, CARD_FILE);
+  const onnx = await store.modelFileSha(version, MODEL_FILE);
   if (!card || !onnx)
     throw new HttpError(409, 'incomplete_model', `upload ${CARD_FILE} and ${MODEL_FILE} of ${version} first`);
   let json: unknown;
@@ -118,7 +119,7 @@ function releaseFiles(store: CloudStore, version: string, kind: string): Record<
   const files: Record<string, string> = { [CARD_FILE]: card.sha256, [MODEL_FILE]: onnx };
   const missing: string[] = [];
   for (const [name, sha256] of Object.entries(refs.data.files ?? {})) {
-    const stored = FileName.safeParse(name).success ? store.modelFileSha(version, name) : undefined;
+    const stored = FileName.safeParse(name).success ? await store.modelFileSha(version, name) : undefined;
     if (stored === undefined) missing.push(name);
     else if (stored !== sha256)
       throw new HttpError(409, 'checksum_mismatch', `${name} of ${version} is not the one its card describes`);

@@ -10,212 +10,605 @@ import {
   StoreAssortment,
 } from '@aisle/contracts';
 import Database from 'better-sqlite3';
+import { type Dialect, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
 
-/** Numbered migrations; the applied count lives in `user_version`. Append, never edit. */
-const migrations: readonly string[] = [
-  `
-  CREATE TABLE products (item_id TEXT PRIMARY KEY, product TEXT NOT NULL);
-  CREATE TABLE customers (customer_id TEXT PRIMARY KEY, profile TEXT NOT NULL);
-  CREATE TABLE purchases (
-    event_id TEXT PRIMARY KEY,
-    store_id TEXT NOT NULL,
-    customer_id TEXT,
-    ts INTEGER NOT NULL,
-    payload TEXT NOT NULL,
-    received_at INTEGER NOT NULL
-  );
-  CREATE INDEX purchases_store ON purchases (store_id, ts);
-  `,
+/** The tables, as kysely sees them. Epoch-ms columns are BIGINT on PostgreSQL and come back as numbers. */
+export interface CloudTables {
+  products: { item_id: string; product: string };
+  customers: { customer_id: string; profile: string; change_seq: number };
+  purchases: {
+    event_id: string;
+    store_id: string;
+    customer_id: string | null;
+    ts: number;
+    payload: string;
+    received_at: number;
+  };
+  assortments: { store_id: string; assortment: string };
+  model_files: { version: string; name: string; sha256: string; bytes: Buffer; uploaded_at: number };
+  model_releases: {
+    store_id: string;
+    version: string;
+    kind: string;
+    files: string;
+    rollout: string;
+    created_at: number;
+    seq: number;
+  };
+  /** Named counters bumped inside the writing transaction: `customers` (the profile feed's cursor), `releases`. */
+  counters: { name: string; value: number };
+  schema_migrations: { version: number; applied_at: number };
+}
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** Where the store lives, parsed from a URL or a path. */
+export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
+
+/** A storage fault the process cannot serve without: a bad database URL, an unreachable server, a failed migration. */
+export class CloudStoreError extends Error {
+  constructor(
+    readonly code: 'bad_url' | 'unreachable' | 'migration_failed',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CloudStoreError';
+  }
+}
+
+/**
+ * `postgres://…` / `postgresql://…` → PostgreSQL; `sqlite:<path>`, `:memory:` or a plain file path → SQLite.
+ * Any other scheme is refused.
+ */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  const value = url.trim();
+  if (value === '') throw new CloudStoreError('bad_url', 'the database URL is empty');
+  if (/^postgres(ql)?:\/\//i.test(value)) return { dialect: 'postgres', url: value };
+  const sqlite = /^sqlite:(?:\/\/)?(.*)$/i.exec(value);
+  if (sqlite) {
+    if (!sqlite[1]) throw new CloudStoreError('bad_url', `"${url}" names no SQLite file; use sqlite:<path>`);
+    return { dialect: 'sqlite', path: sqlite[1] };
+  }
+  if (value === ':memory:') return { dialect: 'sqlite', path: value };
+  // a scheme of two or more letters (a single letter is a Windows drive)
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(value);
+  if (scheme)
+    throw new CloudStoreError(
+      'bad_url',
+      `unsupported database URL scheme "${scheme[1]}:"; use postgres://…, sqlite:<path> or a file path`,
+    );
+  return { dialect: 'sqlite', path: value };
+}
+
+/** A PostgreSQL URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+const INT8_OID = 20;
+
+/** A pool whose BIGINT (int8) columns parse to numbers; scoped to this pool, pg's global parsers stay untouched. */
+function postgresPool(url: string, onError: (err: Error) => void): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: 10_000,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // an idle client losing its connection must not crash the process; the next query reconnects
+  pool.on('error', onError);
+  return pool;
+}
+
+interface Migration {
+  sqlite: readonly string[];
+  postgres: readonly string[];
+}
+
+/**
+ * Numbered migrations (version = index + 1), recorded in `schema_migrations`. Append, never edit. A SQLite file of
+ * the previous releases counted applied migrations in `user_version`; those count as applied here.
+ */
+const migrations: readonly Migration[] = [
+  {
+    sqlite: [
+      'CREATE TABLE products (item_id TEXT PRIMARY KEY, product TEXT NOT NULL)',
+      'CREATE TABLE customers (customer_id TEXT PRIMARY KEY, profile TEXT NOT NULL)',
+      `CREATE TABLE purchases (event_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, customer_id TEXT,
+        ts INTEGER NOT NULL, payload TEXT NOT NULL, received_at INTEGER NOT NULL)`,
+      'CREATE INDEX purchases_store ON purchases (store_id, ts)',
+    ],
+    postgres: [
+      'CREATE TABLE products (item_id TEXT PRIMARY KEY, product TEXT NOT NULL)',
+      'CREATE TABLE customers (customer_id TEXT PRIMARY KEY, profile TEXT NOT NULL)',
+      `CREATE TABLE purchases (event_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, customer_id TEXT,
+        ts BIGINT NOT NULL, payload TEXT NOT NULL, received_at BIGINT NOT NULL)`,
+      'CREATE INDEX purchases_store ON purchases (store_id, ts)',
+    ],
+  },
   // 2: a change counter on customers (stores pull profiles changed after a cursor), store assortments, the model registry
-  `
-  ALTER TABLE customers ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
-  UPDATE customers SET change_seq = rowid;
-  CREATE INDEX customers_change ON customers (change_seq);
-  CREATE TABLE assortments (store_id TEXT PRIMARY KEY, assortment TEXT NOT NULL);
-  CREATE TABLE model_files (
-    version TEXT NOT NULL,
-    name TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    bytes BLOB NOT NULL,
-    uploaded_at INTEGER NOT NULL,
-    PRIMARY KEY (version, name)
-  );
-  CREATE TABLE model_releases (
-    store_id TEXT NOT NULL,
-    version TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    files TEXT NOT NULL,
-    rollout TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    PRIMARY KEY (store_id, version)
-  );
-  CREATE INDEX model_releases_version ON model_releases (version);
-  `,
+  {
+    sqlite: [
+      'ALTER TABLE customers ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0',
+      'UPDATE customers SET change_seq = rowid',
+      'CREATE INDEX customers_change ON customers (change_seq)',
+      'CREATE TABLE assortments (store_id TEXT PRIMARY KEY, assortment TEXT NOT NULL)',
+      `CREATE TABLE model_files (version TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL, bytes BLOB NOT NULL,
+        uploaded_at INTEGER NOT NULL, PRIMARY KEY (version, name))`,
+      `CREATE TABLE model_releases (store_id TEXT NOT NULL, version TEXT NOT NULL, kind TEXT NOT NULL,
+        files TEXT NOT NULL, rollout TEXT NOT NULL, created_at INTEGER NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (store_id, version))`,
+      'CREATE INDEX model_releases_version ON model_releases (version)',
+    ],
+    postgres: [
+      'ALTER TABLE customers ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0',
+      'CREATE INDEX customers_change ON customers (change_seq)',
+      'CREATE TABLE assortments (store_id TEXT PRIMARY KEY, assortment TEXT NOT NULL)',
+      `CREATE TABLE model_files (version TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL, bytes BYTEA NOT NULL,
+        uploaded_at BIGINT NOT NULL, PRIMARY KEY (version, name))`,
+      `CREATE TABLE model_releases (store_id TEXT NOT NULL, version TEXT NOT NULL, kind TEXT NOT NULL,
+        files TEXT NOT NULL, rollout TEXT NOT NULL, created_at BIGINT NOT NULL, seq BIGINT NOT NULL,
+        PRIMARY KEY (store_id, version))`,
+      'CREATE INDEX model_releases_version ON model_releases (version)',
+    ],
+  },
+  // 3: counters bumped inside the writing transaction, so concurrent writers on PostgreSQL never share a value and
+  // a change becomes visible in counter order (the profile feed's cursor never skips a change)
+  {
+    sqlite: [
+      'CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)',
+      `INSERT INTO counters (name, value) VALUES
+        ('customers', (SELECT coalesce(max(change_seq), 0) FROM customers)),
+        ('releases', (SELECT coalesce(max(seq), 0) FROM model_releases))`,
+    ],
+    postgres: [
+      'CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)',
+      `INSERT INTO counters (name, value) VALUES
+        ('customers', (SELECT coalesce(max(change_seq), 0) FROM customers)),
+        ('releases', (SELECT coalesce(max(seq), 0) FROM model_releases))`,
+    ],
+  },
 ];
+
+/** The newest schema version this build knows. */
+export const SCHEMA_VERSION = migrations.length;
+
+/** Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 bind parameters. */
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The last item per key, in the order of those last occurrences (one statement may not touch a row twice). */
+function lastByKey<T>(items: readonly T[], key: (item: T) => string): { item: T; index: number }[] {
+  const last = new Map<string, number>();
+  items.forEach((item, index) => {
+    last.set(key(item), index);
+  });
+  return [...last.values()].sort((a, b) => a - b).map((index) => ({ item: items[index]!, index }));
+}
+
+const asBuffer = (bytes: Uint8Array) =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** What putModelFile did: stored (new or replaced), unchanged (same bytes again), or refused (version published). */
 export type PutFileResult = { status: 'stored' | 'unchanged'; sha256: string } | { status: 'published' };
 
-/** cloud-sync's storage (SQLite; PostgreSQL joins behind the same methods later). */
+export interface OpenOptions {
+  /** Told about a pooled PostgreSQL connection that failed while idle (the pool replaces it). */
+  onPoolError?: (err: Error) => void;
+}
+
+/**
+ * cloud-sync's storage: SQLite (better-sqlite3, the one-command default) or PostgreSQL (production), the same
+ * methods over kysely. Open with `await CloudStore.open(url)`; it migrates the schema first.
+ */
 export class CloudStore {
-  readonly db: Database.Database;
+  private constructor(
+    readonly db: Kysely<CloudTables>,
+    readonly dialect: StoreDialect,
+  ) {}
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < migrations.length; v++)
-      this.db.transaction(() => {
-        this.db.exec(migrations[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
+  /** Opens (creating a SQLite file and its folder if needed) and migrates. See parseDatabaseUrl for the URLs. */
+  static async open(url: string, opts: OpenOptions = {}): Promise<CloudStore> {
+    const target = parseDatabaseUrl(url);
+    let dialect: Dialect;
+    if (target.dialect === 'sqlite') {
+      let database: Database.Database;
+      try {
+        if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
+        database = new Database(target.path);
+        database.pragma('journal_mode = WAL');
+      } catch (err) {
+        throw new CloudStoreError(
+          'unreachable',
+          `cannot open the SQLite file ${target.path}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      dialect = new SqliteDialect({ database });
+    } else {
+      dialect = new PostgresDialect({ pool: postgresPool(target.url, opts.onPoolError ?? (() => {})) });
+    }
+    const store = new CloudStore(new Kysely<CloudTables>({ dialect }), target.dialect);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      if (target.dialect === 'postgres' && isConnectionError(err))
+        throw new CloudStoreError(
+          'unreachable',
+          `cannot reach PostgreSQL at ${redactUrl(target.url)}: ${(err as Error).message || (err as { code?: string }).code}`,
+          { cause: err },
+        );
+      throw new CloudStoreError('migration_failed', `migrating the cloud database failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return store;
   }
 
-  isEmpty(): boolean {
-    return this.db.prepare('SELECT count(*) AS n FROM products').pluck().get() === 0;
+  /** Applies the pending migrations, each recorded in `schema_migrations`, all in one transaction. */
+  private async migrate(): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      // one migrator at a time per database (two processes starting together)
+      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${0x41_49_53_4c})`.execute(trx);
+      const fresh = !(await this.hasMigrationTable(trx));
+      if (fresh) {
+        await sql`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`.execute(
+          trx,
+        );
+        // a SQLite file of the previous releases: its user_version counts the migrations it has
+        if (this.dialect === 'sqlite') {
+          const legacy = Number(
+            (await sql<{ user_version: number }>`PRAGMA user_version`.execute(trx)).rows[0]?.user_version ?? 0,
+          );
+          for (let v = 1; v <= legacy; v++)
+            await trx.insertInto('schema_migrations').values({ version: v, applied_at: Date.now() }).execute();
+        }
+      }
+      const applied = new Set(
+        (await trx.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)),
+      );
+      if (applied.size > 0 && Math.max(...applied) > migrations.length)
+        throw new Error(
+          `the database has schema version ${Math.max(...applied)}, newer than this build's ${migrations.length}`,
+        );
+      for (const [i, migration] of migrations.entries()) {
+        const version = i + 1;
+        if (applied.has(version)) continue;
+        for (const statement of migration[this.dialect]) await sql.raw(statement).execute(trx);
+        await trx.insertInto('schema_migrations').values({ version, applied_at: Date.now() }).execute();
+      }
+    });
   }
 
-  upsertProducts(products: readonly Product[]): void {
-    const stmt = this.db.prepare('INSERT OR REPLACE INTO products (item_id, product) VALUES (?, ?)');
-    this.db.transaction(() => {
-      for (const p of products) stmt.run(p.id, JSON.stringify(p));
-    })();
+  private async hasMigrationTable(trx: Transaction<CloudTables>): Promise<boolean> {
+    const found =
+      this.dialect === 'sqlite'
+        ? await sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`.execute(trx)
+        : await sql`SELECT 1 FROM information_schema.tables
+            WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`.execute(trx);
+    return found.rows.length > 0;
   }
 
-  catalog(): Product[] {
-    const rows = this.db.prepare('SELECT product FROM products ORDER BY item_id').pluck().all() as string[];
-    return rows.map((r) => Product.parse(JSON.parse(r)));
+  /** The migration versions recorded as applied, ascending. */
+  async appliedMigrations(): Promise<number[]> {
+    const rows = await this.db.selectFrom('schema_migrations').select('version').orderBy('version').execute();
+    return rows.map((r) => Number(r.version));
   }
 
-  /** Inserts or replaces profiles; each one gets the next value of the change counter, in order. */
-  upsertCustomers(profiles: readonly CustomerProfile[]): void {
-    const stmt = this.db.prepare(
-      `INSERT INTO customers (customer_id, profile, change_seq)
-       VALUES (?, ?, (SELECT coalesce(max(change_seq), 0) + 1 FROM customers))
-       ON CONFLICT (customer_id) DO UPDATE SET profile = excluded.profile, change_seq = excluded.change_seq`,
-    );
-    this.db.transaction(() => {
-      for (const c of profiles) stmt.run(c.customerId, JSON.stringify(c));
-    })();
+  /** Adds `n` to a counter in the caller's transaction and returns the new value; the row lock serialises writers. */
+  private async bump(trx: Transaction<CloudTables>, name: string, n: number): Promise<number> {
+    const row = await trx
+      .updateTable('counters')
+      .set((eb) => ({ value: eb('value', '+', n) }))
+      .where('name', '=', name)
+      .returning('value')
+      .executeTakeFirstOrThrow();
+    return Number(row.value);
+  }
+
+  /** On PostgreSQL, serialises writers of one model version until the transaction ends (SQLite has one writer). */
+  private async lockVersion(trx: Transaction<CloudTables>, version: string): Promise<void> {
+    if (this.dialect === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${`model:${version}`}))`.execute(trx);
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.db.selectFrom('products').select('item_id').limit(1).executeTakeFirst()) === undefined;
+  }
+
+  async upsertProducts(products: readonly Product[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const part of chunks(lastByKey(products, (p) => p.id)))
+        await trx
+          .insertInto('products')
+          .values(part.map(({ item: p }) => ({ item_id: p.id, product: JSON.stringify(p) })))
+          .onConflict((oc) => oc.column('item_id').doUpdateSet({ product: (eb) => eb.ref('excluded.product') }))
+          .execute();
+    });
+  }
+
+  async catalog(): Promise<Product[]> {
+    const rows = await this.db.selectFrom('products').select('product').orderBy('item_id').execute();
+    return rows.map((r) => Product.parse(JSON.parse(r.product)));
+  }
+
+  /**
+   * Inserts or replaces profiles; each one gets the next value of the change counter, in order (a profile twice in
+   * the batch keeps its last version and value). The counter is bumped first in the transaction, so concurrent
+   * batches commit in counter order and a cursor pull never skips a change.
+   */
+  async upsertCustomers(profiles: readonly CustomerProfile[]): Promise<void> {
+    if (profiles.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      const base = (await this.bump(trx, 'customers', profiles.length)) - profiles.length;
+      for (const part of chunks(lastByKey(profiles, (c) => c.customerId)))
+        await trx
+          .insertInto('customers')
+          .values(
+            part.map(({ item: c, index }) => ({
+              customer_id: c.customerId,
+              profile: JSON.stringify(c),
+              change_seq: base + index + 1,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.column('customer_id').doUpdateSet({
+              profile: (eb) => eb.ref('excluded.profile'),
+              change_seq: (eb) => eb.ref('excluded.change_seq'),
+            }),
+          )
+          .execute();
+    });
   }
 
   /** Profiles changed after `cursor`, oldest change first, at most `limit`; `cursor` of the page is its last change. */
-  profilesSince(cursor: number, limit: number): ProfilePage {
-    const rows = this.db
-      .prepare('SELECT profile, change_seq AS seq FROM customers WHERE change_seq > ? ORDER BY change_seq LIMIT ?')
-      .all(cursor, limit + 1) as { profile: string; seq: number }[];
+  async profilesSince(cursor: number, limit: number): Promise<ProfilePage> {
+    const rows = await this.db
+      .selectFrom('customers')
+      .select(['profile', 'change_seq'])
+      .where('change_seq', '>', cursor)
+      .orderBy('change_seq')
+      .limit(limit + 1)
+      .execute();
     const page = rows.slice(0, limit);
     return {
       profiles: page.map((r) => CustomerProfile.parse(JSON.parse(r.profile))),
-      cursor: page.at(-1)?.seq ?? cursor,
+      cursor: page.length > 0 ? Number(page.at(-1)!.change_seq) : cursor,
       more: rows.length > limit,
     };
   }
 
-  customer(customerId: string): CustomerProfile | undefined {
-    const row = this.db.prepare('SELECT profile FROM customers WHERE customer_id = ?').pluck().get(customerId);
-    return row === undefined ? undefined : CustomerProfile.parse(JSON.parse(row as string));
+  async customer(customerId: string): Promise<CustomerProfile | undefined> {
+    const row = await this.db
+      .selectFrom('customers')
+      .select('profile')
+      .where('customer_id', '=', customerId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : CustomerProfile.parse(JSON.parse(row.profile));
   }
 
-  /** Applies a batch in one transaction; an event id already stored is counted as a duplicate. */
-  addPurchases(storeId: string, purchases: readonly PosPurchase[], receivedAt: number) {
-    const stmt = this.db.prepare(
-      `INSERT OR IGNORE INTO purchases (event_id, store_id, customer_id, ts, payload, received_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-    return this.db.transaction(() => {
+  /**
+   * Applies a batch in one transaction; an event id already stored (or earlier in the batch) is counted as a
+   * duplicate. Rows go in event-id order, so concurrent batches that overlap lock in the same order and cannot
+   * deadlock on PostgreSQL.
+   */
+  async addPurchases(
+    storeId: string,
+    purchases: readonly PosPurchase[],
+    receivedAt: number,
+  ): Promise<{ accepted: number; duplicates: number }> {
+    const rows = [...purchases]
+      .sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0))
+      .map((p) => ({
+        event_id: p.eventId,
+        store_id: storeId,
+        customer_id: p.customerId ?? null,
+        ts: p.ts,
+        payload: JSON.stringify(p),
+        received_at: receivedAt,
+      }));
+    return this.db.transaction().execute(async (trx) => {
       let accepted = 0;
-      for (const p of purchases)
-        accepted += stmt.run(p.eventId, storeId, p.customerId ?? null, p.ts, JSON.stringify(p), receivedAt).changes;
+      for (const part of chunks(rows)) {
+        const inserted = await trx
+          .insertInto('purchases')
+          .values(part)
+          .onConflict((oc) => oc.column('event_id').doNothing())
+          .returning('event_id')
+          .execute();
+        accepted += inserted.length;
+      }
       return { accepted, duplicates: purchases.length - accepted };
-    })();
+    });
   }
 
-  purchaseCount(storeId: string): number {
-    return this.db.prepare('SELECT count(*) FROM purchases WHERE store_id = ?').pluck().get(storeId) as number;
+  async purchaseCount(storeId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('purchases')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('store_id', '=', storeId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
-  assortment(storeId: string): StoreAssortment | undefined {
-    const row = this.db.prepare('SELECT assortment FROM assortments WHERE store_id = ?').pluck().get(storeId);
-    return row === undefined ? undefined : StoreAssortment.parse(JSON.parse(row as string));
+  async assortment(storeId: string): Promise<StoreAssortment | undefined> {
+    const row = await this.db
+      .selectFrom('assortments')
+      .select('assortment')
+      .where('store_id', '=', storeId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : StoreAssortment.parse(JSON.parse(row.assortment));
   }
 
-  putAssortments(assortments: readonly StoreAssortment[]): void {
-    const stmt = this.db.prepare('INSERT OR REPLACE INTO assortments (store_id, assortment) VALUES (?, ?)');
-    this.db.transaction(() => {
-      for (const a of assortments) stmt.run(a.storeId, JSON.stringify(a));
-    })();
+  async putAssortments(assortments: readonly StoreAssortment[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const part of chunks(lastByKey(assortments, (a) => a.storeId)))
+        await trx
+          .insertInto('assortments')
+          .values(part.map(({ item: a }) => ({ store_id: a.storeId, assortment: JSON.stringify(a) })))
+          .onConflict((oc) => oc.column('store_id').doUpdateSet({ assortment: (eb) => eb.ref('excluded.assortment') }))
+          .execute();
+    });
   }
 
   /**
    * Stores one file of a model version. Files of a version some store has been given are immutable: the same
    * bytes again are a no-op, different bytes are refused.
    */
-  putModelFile(version: string, name: string, bytes: Uint8Array, at: number): PutFileResult {
+  async putModelFile(version: string, name: string, bytes: Uint8Array, at: number): Promise<PutFileResult> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return this.db.transaction((): PutFileResult => {
-      const existing = this.modelFileSha(version, name);
-      if (existing === sha256) return { status: 'unchanged', sha256 };
-      if (this.db.prepare('SELECT 1 FROM model_releases WHERE version = ? LIMIT 1').get(version))
-        return { status: 'published' };
-      this.db
-        .prepare(
-          'INSERT OR REPLACE INTO model_files (version, name, sha256, bytes, uploaded_at) VALUES (?, ?, ?, ?, ?)',
+    return this.db.transaction().execute(async (trx): Promise<PutFileResult> => {
+      await this.lockVersion(trx, version);
+      const existing = await trx
+        .selectFrom('model_files')
+        .select('sha256')
+        .where('version', '=', version)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (existing?.sha256 === sha256) return { status: 'unchanged', sha256 };
+      const published = await trx
+        .selectFrom('model_releases')
+        .select('version')
+        .where('version', '=', version)
+        .limit(1)
+        .executeTakeFirst();
+      if (published) return { status: 'published' };
+      await trx
+        .insertInto('model_files')
+        .values({ version, name, sha256, bytes: asBuffer(bytes), uploaded_at: at })
+        .onConflict((oc) =>
+          oc.columns(['version', 'name']).doUpdateSet({
+            sha256: (eb) => eb.ref('excluded.sha256'),
+            bytes: (eb) => eb.ref('excluded.bytes'),
+            uploaded_at: (eb) => eb.ref('excluded.uploaded_at'),
+          }),
         )
-        .run(version, name, sha256, bytes, at);
+        .execute();
       return { status: 'stored', sha256 };
-    })();
+    });
   }
 
-  modelFileSha(version: string, name: string): string | undefined {
+  async modelFileSha(version: string, name: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('model_files')
+      .select('sha256')
+      .where('version', '=', version)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row?.sha256;
+  }
+
+  async modelFile(version: string, name: string): Promise<{ bytes: Buffer; sha256: string } | undefined> {
     return this.db
-      .prepare('SELECT sha256 FROM model_files WHERE version = ? AND name = ?')
-      .pluck()
-      .get(version, name) as string | undefined;
+      .selectFrom('model_files')
+      .select(['bytes', 'sha256'])
+      .where('version', '=', version)
+      .where('name', '=', name)
+      .executeTakeFirst();
   }
 
-  modelFile(version: string, name: string): { bytes: Buffer; sha256: string } | undefined {
-    return this.db.prepare('SELECT bytes, sha256 FROM model_files WHERE version = ? AND name = ?').get(version, name) as
-      | { bytes: Buffer; sha256: string }
-      | undefined;
-  }
-
-  /** Publishes (or re-publishes, e.g. canary → full) a version for a store; it becomes the store's newest release. */
-  putRelease(storeId: string, release: ModelRelease): void {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO model_releases (store_id, version, kind, files, rollout, created_at, seq)
-         VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM model_releases))`,
-      )
-      .run(
-        storeId,
-        release.version,
-        release.kind,
-        JSON.stringify(release.files),
-        JSON.stringify(release.rollout),
-        release.createdAt,
+  /**
+   * Publishes (or re-publishes, e.g. canary → full) a version for a store; it becomes the store's newest release.
+   * Returns false, storing nothing, if a file of the release no longer has the sha256 the release names (it was
+   * replaced after the caller checked it).
+   */
+  async putRelease(storeId: string, release: ModelRelease): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.lockVersion(trx, release.version);
+      const stored = new Map(
+        (
+          await trx
+            .selectFrom('model_files')
+            .select(['name', 'sha256'])
+            .where('version', '=', release.version)
+            .execute()
+        ).map((r) => [r.name, r.sha256]),
       );
+      if (Object.entries(release.files).some(([name, sha256]) => stored.get(name) !== sha256)) return false;
+      const seq = await this.bump(trx, 'releases', 1);
+      const row = {
+        store_id: storeId,
+        version: release.version,
+        kind: release.kind,
+        files: JSON.stringify(release.files),
+        rollout: JSON.stringify(release.rollout),
+        created_at: release.createdAt,
+        seq,
+      };
+      await trx
+        .insertInto('model_releases')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['store_id', 'version']).doUpdateSet({
+            kind: row.kind,
+            files: row.files,
+            rollout: row.rollout,
+            created_at: row.created_at,
+            seq: row.seq,
+          }),
+        )
+        .execute();
+      return true;
+    });
   }
 
   /** A store's releases, oldest first (newest createdAt last). */
-  releases(storeId: string): ModelRelease[] {
-    const rows = this.db
-      .prepare(
-        'SELECT version, kind, files, rollout, created_at FROM model_releases WHERE store_id = ? ORDER BY created_at, seq',
-      )
-      .all(storeId) as { version: string; kind: string; files: string; rollout: string; created_at: number }[];
+  async releases(storeId: string): Promise<ModelRelease[]> {
+    const rows = await this.db
+      .selectFrom('model_releases')
+      .select(['version', 'kind', 'files', 'rollout', 'created_at'])
+      .where('store_id', '=', storeId)
+      .orderBy('created_at')
+      .orderBy('seq')
+      .execute();
     return rows.map((r) => ({
       version: r.version,
       kind: r.kind,
       files: JSON.parse(r.files),
       rollout: JSON.parse(r.rollout),
-      createdAt: r.created_at,
+      createdAt: Number(r.created_at),
     }));
   }
 
-  close(): void {
-    if (this.db.open) this.db.close();
+  private closed = false;
+
+  /** Closes the SQLite file or ends the PostgreSQL pool. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
   }
+}
+
+/** Errors of reaching the server (refused, unknown host, timeout, bad login, no such database), not of the SQL. */
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') {
+    if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(code))
+      return true;
+    // 08…: connection exception, 28…: invalid authorisation, 3D000: no such database
+    if (/^(08|28)/.test(code) || code === '3D000') return true;
+  }
+  if (err instanceof AggregateError) return err.errors.some(isConnectionError);
+  return /timeout exceeded when trying to connect|Connection terminated/i.test((err as Error)?.message ?? '');
 }

@@ -47,8 +47,8 @@ export async function demoStoreFiles(dir: string, storeId: string, opts: DemoSto
   const assortment: StoreAssortment | undefined = opts.assortment ? demoAssortment(plan, catalog) : undefined;
   const customers: CustomerProfile[] =
     opts.customers === true ? demoCustomers(20, 11, Date.now(), catalog) : [...(opts.customers || [])];
-  const cloud = createCloud({
-    databasePath: ':memory:',
+  const cloud = await createCloud({
+    database: ':memory:',
     logger: pino({ level: 'silent' }),
     seed: { catalog: { items: catalog }, customers, assortments: assortment ? [assortment] : [] },
   });

@@ -170,10 +170,10 @@ describe('edge gateway, end to end in one process', () => {
     );
     expect(after.items.map((i) => i.itemId)).not.toContain(bought.itemId);
     // …and the purchase reached the cloud, once, through the outbox
-    await until('purchase in cloud', () => cloud.store.purchaseCount(plan.storeId) === 1);
+    await until('purchase in cloud', async () => (await cloud.store.purchaseCount(plan.storeId)) === 1);
     device.publish(topics.posPurchase(plan.storeId, purchase.terminalId), JSON.stringify(purchase));
     await new Promise((r) => setTimeout(r, 400));
-    expect(cloud.store.purchaseCount(plan.storeId)).toBe(1);
+    expect(await cloud.store.purchaseCount(plan.storeId)).toBe(1);
     expect(gateway.store.outboxDepth()).toBe(0);
   });
 

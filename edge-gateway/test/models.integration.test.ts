@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createCloud, publishModel } from '@aisle/cloud-sync';
+import { type Cloud, createCloud, publishModel } from '@aisle/cloud-sync';
 import type { Product } from '@aisle/contracts';
 import { demoFloorPlan } from '@aisle/simulators';
 import { until } from '@aisle/testkit';
@@ -19,7 +19,7 @@ const ITEMS = 120;
 const STORE = 'model-store';
 let gateway: Gateway;
 let httpUrl: string;
-let cloud: ReturnType<typeof createCloud>;
+let cloud: Cloud;
 let dir: string;
 const logLines: string[] = [];
 
@@ -36,8 +36,8 @@ beforeAll(async () => {
     currency: 'KRW',
     attributes: {},
   }));
-  cloud = createCloud({
-    databasePath: ':memory:',
+  cloud = await createCloud({
+    database: ':memory:',
     logger: pino({ level: 'silent' }),
     seed: { catalog: { items: catalog }, customers: [] },
   });
@@ -144,9 +144,12 @@ describe('model versions from the cloud registry', () => {
     await publishModel(cloud.app, STORE, v4.dir, { mode: 'full', percent: 100 });
     // the bytes on the wire are swapped for another model's after publishing
     const other = await historyModelDir(join(dir, 'v5'), { items: ITEMS, seed: 5, version: 'v4' });
-    cloud.store.db
-      .prepare("UPDATE model_files SET bytes = ? WHERE version = 'v4' AND name = 'model.onnx'")
-      .run(readFileSync(join(other.dir, 'model.onnx')));
+    await cloud.store.db
+      .updateTable('model_files')
+      .set({ bytes: readFileSync(join(other.dir, 'model.onnx')) })
+      .where('version', '=', 'v4')
+      .where('name', '=', 'model.onnx')
+      .execute();
     expect(await gateway.pullModels()).toMatchObject({ rejected: 'v4' });
     expect(gateway.models.version).toBe('v2');
     expect((await ask()).version).toBe('v2');

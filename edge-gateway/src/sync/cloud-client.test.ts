@@ -24,8 +24,8 @@ const assortment: StoreAssortment = {
 let cloud: Cloud;
 let client: CloudClient;
 beforeAll(async () => {
-  cloud = createCloud({
-    databasePath: ':memory:',
+  cloud = await createCloud({
+    database: ':memory:',
     logger: pino({ level: 'silent' }),
     seed: { catalog: schemaExamples.Catalog.example, customers, assortments: [assortment] },
   });

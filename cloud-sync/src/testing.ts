@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * The databases cloud-sync's tests run against: SQLite in memory and PostgreSQL on this machine (CI runs one too),
+ * each PostgreSQL database a fresh schema of its own so parallel test files never meet. Not for production code.
+ */
+export const TEST_POSTGRES_URL = process.env.AISLE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestBackend {
+  readonly name: 'sqlite' | 'postgres';
+  /** A URL of a new, empty database. */
+  fresh(): Promise<string>;
+  /** Drops what fresh() created (call it in afterAll). */
+  cleanup(): Promise<void>;
+}
+
+/** `url` with its search_path set to `schema`, so every table the store creates lands there. */
+export function withSearchPath(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+function sqliteBackend(): TestBackend {
+  return { name: 'sqlite', fresh: async () => ':memory:', cleanup: async () => {} };
+}
+
+function postgresBackend(url = TEST_POSTGRES_URL): TestBackend {
+  const schemas: string[] = [];
+  const admin = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new Error(`the PostgreSQL tests need a server at ${url} (set AISLE_TEST_POSTGRES_URL): ${err}`);
+    }
+    try {
+      return await run(client);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name: 'postgres',
+    async fresh() {
+      const schema = `cloud_test_${process.pid}_${randomBytes(6).toString('hex')}`;
+      await admin((c) => c.query(`CREATE SCHEMA ${schema}`));
+      schemas.push(schema);
+      return withSearchPath(url, schema);
+    },
+    async cleanup() {
+      const drop = schemas.splice(0);
+      if (drop.length > 0)
+        await admin(async (c) => {
+          for (const schema of drop) await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        });
+    },
+  };
+}
+
+/** One backend of each kind, for `describe.each(testBackends())`. */
+export function testBackends(): TestBackend[] {
+  return [sqliteBackend(), postgresBackend()];
+}
