@@ -5,7 +5,8 @@ import { CustomerProfile, ProfilePage, type StoreAssortment, schemaExamples } fr
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Cloud, type CloudOptions, createCloud } from './app';
-import { testBackends } from './testing';
+import { operatorToken } from './auth';
+import { TEST_ADMIN_SECRET, testBackends, withCredential } from './testing';
 
 const purchase = schemaExamples.PosPurchase.example;
 const customer = CustomerProfile.parse(schemaExamples.CustomerProfile.example);
@@ -36,9 +37,10 @@ describe.each(testBackends())('cloud-sync on $name', (backend) => {
       database: await backend.fresh(),
       logger: pino({ level: 'silent' }),
       seed,
+      adminSecret: TEST_ADMIN_SECRET,
       ...extra,
     });
-    return cloud.app;
+    return withCredential(cloud.app, operatorToken(TEST_ADMIN_SECRET));
   }
   const store = () => cloud!.store;
   afterEach(async () => {

@@ -2,6 +2,16 @@ import { Catalog, CustomerId, CustomerProfile, PurchaseBatch, StoreAssortment, S
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import {
+  authenticate,
+  hashOperatorSecret,
+  principalKey,
+  RateLimiter,
+  requireOperator,
+  requireStoreOrOperator,
+  StoreCredential,
+  unauthorized,
+} from './auth';
 import { apiError, HttpError, notFound, parseOr400 } from './http';
 import { registerModelRoutes } from './registry';
 import { CloudStore } from './store';
@@ -11,6 +21,8 @@ export const CloudSeed = z
     catalog: Catalog,
     customers: z.array(CustomerProfile).default([]),
     assortments: z.array(StoreAssortment).default([]),
+    /** Store credentials; unlike the rest, applied at every start (a new hash replaces the old: rotation). */
+    stores: z.array(StoreCredential).default([]),
   })
   .strict();
 export type CloudSeed = z.infer<typeof CloudSeed>;
@@ -27,6 +39,12 @@ export interface CloudOptions {
   bodyLimit?: number;
   /** Largest model file accepted by `PUT /v1/models/:version/files/:name`, in bytes (200 MB). */
   modelFileLimit?: number;
+  /** The operator's secret (`Authorization: Bearer admin.<secret>`); without it no request is the operator's. */
+  adminSecret?: string;
+  /** Store credentials registered (or rotated) at start, besides the seed's. */
+  stores?: readonly StoreCredential[];
+  /** Requests per credential: `perSecond` on average, `burst` at once (defaults 50 and 500); over it, 429. */
+  rateLimit?: { perSecond: number; burst: number };
 }
 
 /** `?cursor=N&limit=M` of the profile feed. */
@@ -35,6 +53,7 @@ export const ProfileQuery = z.object({
   limit: z.coerce.number().int().min(1).max(2000).default(500),
 });
 
+const rawStoreId = (params: unknown) => (params as { storeId: string }).storeId;
 const storeIdOf = (params: unknown) =>
   parseOr400(StoreId, (params as { storeId: string }).storeId, 'invalid_id', 'bad store id');
 const customerIdOf = (params: unknown) =>
@@ -60,6 +79,8 @@ export async function createCloud(opts: CloudOptions) {
         'seeded an empty database',
       );
     }
+    const stores = [...(seed?.stores ?? []), ...z.array(StoreCredential).parse(opts.stores ?? [])];
+    if (stores.length > 0) await store.putStoreCredentials(stores, now());
   } catch (err) {
     await store.close();
     throw err;
@@ -80,10 +101,28 @@ export async function createCloud(opts: CloudOptions) {
     reply.code(404).send(apiError('not_found', `no route ${req.method} ${req.url}`));
   });
 
+  // every route but /health needs a credential (checked before the body is read), then a request budget
+  const operatorHash = hashOperatorSecret(opts.adminSecret);
+  const limiter = new RateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 500, now);
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.url === '/health') return;
+    const principal = await authenticate(req.headers.authorization, store, operatorHash);
+    if (!principal) throw unauthorized();
+    req.principal = principal;
+    const wait = limiter.take(principalKey(principal));
+    if (wait > 0)
+      return reply
+        .code(429)
+        .header('retry-after', String(wait))
+        .send(apiError('rate_limited', `too many requests; retry in ${wait} s`));
+  });
+
   app.get('/health', async () => ({ status: 'pass' }));
 
+  /** Any store and the operator. */
   app.get('/v1/catalog', async () => ({ items: await store.catalog() }));
 
+  /** Any store (every customer is in scope for every store for now) and the operator. */
   app.get('/v1/customers/:customerId', async (req) => {
     const profile = await store.customer(customerIdOf(req.params));
     if (!profile) throw notFound('no such customer');
@@ -92,6 +131,7 @@ export async function createCloud(opts: CloudOptions) {
 
   /** Creates or replaces a profile (the web shop changes online carts this way); stores see it on their next pull. */
   app.put('/v1/customers/:customerId', async (req) => {
+    requireOperator(req);
     const customerId = customerIdOf(req.params);
     const profile = parseOr400(CustomerProfile, req.body, 'invalid_body', 'body does not match CustomerProfile');
     if (profile.customerId !== customerId)
@@ -105,18 +145,21 @@ export async function createCloud(opts: CloudOptions) {
    * scoping profiles to the stores a customer uses is a later issue.
    */
   app.get('/v1/stores/:storeId/profiles', async (req) => {
+    requireStoreOrOperator(req, rawStoreId(req.params));
     storeIdOf(req.params);
     const { cursor, limit } = parseOr400(ProfileQuery, req.query, 'invalid_query', 'bad cursor or limit');
     return await store.profilesSince(cursor, limit);
   });
 
   app.get('/v1/stores/:storeId/assortment', async (req) => {
+    requireStoreOrOperator(req, rawStoreId(req.params));
     const assortment = await store.assortment(storeIdOf(req.params));
     if (!assortment) throw notFound('no assortment for this store');
     return assortment;
   });
 
   app.put('/v1/stores/:storeId/assortment', async (req) => {
+    requireOperator(req);
     const storeId = storeIdOf(req.params);
     const assortment = parseOr400(StoreAssortment, req.body, 'invalid_body', 'body does not match StoreAssortment');
     if (assortment.storeId !== storeId)
@@ -126,6 +169,7 @@ export async function createCloud(opts: CloudOptions) {
   });
 
   app.post('/v1/stores/:storeId/purchases', async (req) => {
+    requireStoreOrOperator(req, rawStoreId(req.params));
     const storeId = storeIdOf(req.params);
     const batch = parseOr400(PurchaseBatch, req.body, 'invalid_body', 'body does not match PurchaseBatch');
     if (batch.storeId !== storeId || batch.purchases.some((p) => p.storeId !== storeId))
@@ -133,9 +177,10 @@ export async function createCloud(opts: CloudOptions) {
     return await store.addPurchases(storeId, batch.purchases, now());
   });
 
-  app.get('/v1/stores/:storeId/purchases/count', async (req) => ({
-    count: await store.purchaseCount(storeIdOf(req.params)),
-  }));
+  app.get('/v1/stores/:storeId/purchases/count', async (req) => {
+    requireStoreOrOperator(req, rawStoreId(req.params));
+    return { count: await store.purchaseCount(storeIdOf(req.params)) };
+  });
 
   registerModelRoutes(app, store, { now, fileLimit: opts.modelFileLimit ?? 200 * 1024 * 1024 });
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
+import { z } from 'zod';
 import { CloudSeed, createCloud } from './app';
+import { StoreCredential } from './auth';
 import { CloudStoreError } from './store';
 
 const logger = pino({ level: process.env.AISLE_LOG_LEVEL ?? 'info' });
@@ -22,6 +24,32 @@ function readSeed(path: string | undefined): CloudSeed | undefined {
   return parsed.data;
 }
 
+/** AISLE_CLOUD_STORES: a JSON file `[{ storeId, secretHash }]` of store credentials, registered (or rotated) at start. */
+function readStores(path: string | undefined): StoreCredential[] {
+  if (!path) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    logger.fatal(`AISLE_CLOUD_STORES ${path} cannot be read: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const parsed = z.array(StoreCredential).safeParse(json);
+  if (!parsed.success) {
+    logger.fatal(`AISLE_CLOUD_STORES ${path} is invalid: ${parsed.error.issues[0]?.message}`);
+    process.exit(2);
+  }
+  return parsed.data;
+}
+
+const adminSecret = process.env.AISLE_CLOUD_ADMIN_SECRET || undefined;
+if (adminSecret !== undefined && adminSecret.length < 16) {
+  logger.fatal('AISLE_CLOUD_ADMIN_SECRET must be at least 16 characters');
+  process.exit(2);
+}
+if (adminSecret === undefined)
+  logger.warn('AISLE_CLOUD_ADMIN_SECRET is not set: no operator (publishing models, editing customers) can sign in');
+
 /** AISLE_CLOUD_DATABASE_URL (postgres://… or sqlite:<path>), else the SQLite file AISLE_CLOUD_DB or <data>/cloud.db. */
 const database =
   process.env.AISLE_CLOUD_DATABASE_URL || `sqlite:${process.env.AISLE_CLOUD_DB || `${dataDir}/cloud.db`}`;
@@ -29,7 +57,13 @@ const setting = process.env.AISLE_CLOUD_DATABASE_URL ? 'AISLE_CLOUD_DATABASE_URL
 
 async function open() {
   try {
-    return await createCloud({ database, logger, seed: readSeed(process.env.AISLE_CLOUD_SEED) });
+    return await createCloud({
+      database,
+      logger,
+      seed: readSeed(process.env.AISLE_CLOUD_SEED),
+      stores: readStores(process.env.AISLE_CLOUD_STORES),
+      adminSecret,
+    });
   } catch (err) {
     if (!(err instanceof CloudStoreError)) throw err;
     logger.fatal(err.code === 'bad_url' ? `${setting}: ${err.message}` : err.message);

@@ -21,9 +21,18 @@ interface Answer {
   json(): unknown;
 }
 
-async function send(target: RegistryTarget, method: 'PUT', path: string, body: Buffer | object): Promise<Answer> {
+async function send(
+  target: RegistryTarget,
+  credential: string,
+  method: 'PUT',
+  path: string,
+  body: Buffer | object,
+): Promise<Answer> {
   const binary = Buffer.isBuffer(body);
-  const headers = { 'content-type': binary ? 'application/octet-stream' : 'application/json' };
+  const headers = {
+    'content-type': binary ? 'application/octet-stream' : 'application/json',
+    authorization: `Bearer ${credential}`,
+  };
   const payload = binary ? body : JSON.stringify(body);
   if (typeof target !== 'string') {
     const res = await target.inject({ method, url: path, headers, payload });
@@ -43,25 +52,27 @@ function check(answer: Answer, what: string): unknown {
 /**
  * Uploads a model folder written by @aisle/recsys saveModel (model.onnx, every file its card lists, then model.json)
  * to cloud-sync's registry and publishes that version to `storeId` with `rollout`. Returns the release.
+ * `operator` is the operator's credential token, `admin.<secret>` (only the operator may publish).
  */
 export async function publishModel(
   target: RegistryTarget,
   storeId: string,
   dir: string,
   rollout: Rollout,
+  operator: string,
 ): Promise<ModelRelease> {
   const cardBytes = await readFile(join(dir, CARD_FILE));
   const card = CardHead.parse(JSON.parse(cardBytes.toString('utf8')));
   const version = encodeURIComponent(card.version);
   const upload = async (name: string, bytes: Buffer) =>
     check(
-      await send(target, 'PUT', `/v1/models/${version}/files/${encodeURIComponent(name)}`, bytes),
+      await send(target, operator, 'PUT', `/v1/models/${version}/files/${encodeURIComponent(name)}`, bytes),
       `upload ${name}`,
     );
   await upload(MODEL_FILE, await readFile(join(dir, MODEL_FILE)));
   for (const name of Object.keys(card.files ?? {})) await upload(name, await readFile(join(dir, name)));
   await upload(CARD_FILE, cardBytes);
-  const answer = await send(target, 'PUT', `/v1/stores/${encodeURIComponent(storeId)}/models/${version}`, {
+  const answer = await send(target, operator, 'PUT', `/v1/stores/${encodeURIComponent(storeId)}/models/${version}`, {
     kind: card.kind,
     rollout,
   });

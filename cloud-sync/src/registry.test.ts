@@ -6,8 +6,9 @@ import { ModelRelease, ModelReleases, schemaExamples } from '@aisle/contracts';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Cloud, type CloudOptions, createCloud } from './app';
+import { operatorToken } from './auth';
 import { publishModel } from './registry-client';
-import { testBackends } from './testing';
+import { TEST_ADMIN_SECRET, testBackends, withCredential } from './testing';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 const onnx = Buffer.from([8, 7, 18, 4, 97, 105, 115, 108, 101]);
@@ -24,17 +25,19 @@ const card = (over: Record<string, unknown> = {}) =>
   );
 
 let cloud: Cloud;
+const OPERATOR = operatorToken(TEST_ADMIN_SECRET);
+const op = () => withCredential(cloud.app, OPERATOR);
 let clock = 1_000;
 
 const upload = (version: string, name: string, bytes: Buffer | string, contentType = 'application/octet-stream') =>
-  cloud.app.inject({
+  op().inject({
     method: 'PUT',
     url: `/v1/models/${version}/files/${name}`,
     payload: bytes,
     headers: { 'content-type': contentType },
   });
 const publish = (storeId: string, version: string, body: unknown) =>
-  cloud.app.inject({ method: 'PUT', url: `/v1/stores/${storeId}/models/${version}`, payload: body as object });
+  op().inject({ method: 'PUT', url: `/v1/stores/${storeId}/models/${version}`, payload: body as object });
 const full = { kind: 'next-basket', rollout: { mode: 'full', percent: 100 } };
 
 describe.each(testBackends())('model registry on $name', (backend) => {
@@ -44,9 +47,10 @@ describe.each(testBackends())('model registry on $name', (backend) => {
       logger: pino({ level: 'silent' }),
       seed: { catalog: schemaExamples.Catalog.example },
       now: () => clock++,
+      adminSecret: TEST_ADMIN_SECRET,
       ...extra,
     });
-    return cloud.app;
+    return op();
   }
   afterEach(async () => {
     await cloud?.app.close();
@@ -73,7 +77,7 @@ describe.each(testBackends())('model registry on $name', (backend) => {
     const big = Buffer.alloc(32 * 1024, 7);
     expect((await upload('big-1', 'model.onnx', big)).statusCode).toBe(201);
     expect((await upload('big-1', 'model.onnx', Buffer.alloc(65 * 1024))).statusCode).toBe(413);
-    const json = await cloud.app.inject({
+    const json = await op().inject({
       method: 'PUT',
       url: '/v1/stores/seoul-01/assortment',
       payload: JSON.stringify({ pad: 'x'.repeat(4096) }),
@@ -96,7 +100,7 @@ describe.each(testBackends())('model registry on $name', (backend) => {
     }
     const asJson = await upload('nb-1', 'model.json', '{"kind":"x"}', 'application/json');
     expect(asJson.statusCode).toBe(415);
-    const none = await cloud.app.inject({ method: 'PUT', url: '/v1/models/nb-1/files/model.onnx' });
+    const none = await op().inject({ method: 'PUT', url: '/v1/models/nb-1/files/model.onnx' });
     expect(none.statusCode).toBe(400);
     expect(await cloud.store.modelFileSha('nb-1', 'model.json')).toBeUndefined();
   });
@@ -169,7 +173,7 @@ describe.each(testBackends())('model registry on $name', (backend) => {
     }
     expect((await publish('a%2Fb', 'nb-1', full)).json().error.code).toBe('invalid_id');
     expect((await publish('seoul-01', '_nb', full)).json().error.code).toBe('invalid_id');
-    const list = await cloud.app.inject({ method: 'GET', url: '/v1/stores/a%2Fb/models' });
+    const list = await op().inject({ method: 'GET', url: '/v1/stores/a%2Fb/models' });
     expect(list.statusCode).toBe(400);
   });
 
@@ -180,15 +184,17 @@ describe.each(testBackends())('model registry on $name', (backend) => {
     writeFileSync(join(dir, 'model.onnx'), onnx);
     writeFileSync(join(dir, 'users.bin'), users);
     writeFileSync(join(dir, 'model.json'), card());
-    const release = await publishModel(app, 'seoul-01', dir, { mode: 'shadow', percent: 50 });
+    const release = await publishModel(app, 'seoul-01', dir, { mode: 'shadow', percent: 50 }, OPERATOR);
     expect(release).toMatchObject({ version: 'nb-1', kind: 'next-basket', rollout: { mode: 'shadow' } });
     expect(Object.keys(release.files).sort()).toEqual(['model.json', 'model.onnx', 'users.bin']);
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    const again = await publishModel(url, 'busan-02', dir, { mode: 'full', percent: 100 });
+    const again = await publishModel(url, 'busan-02', dir, { mode: 'full', percent: 100 }, OPERATOR);
     expect(again.files).toEqual(release.files);
-    await expect(publishModel(url, 'a/b', dir, { mode: 'full', percent: 100 })).rejects.toThrow(/publish nb-1 → 400/);
+    await expect(publishModel(url, 'a/b', dir, { mode: 'full', percent: 100 }, OPERATOR)).rejects.toThrow(
+      /publish nb-1 → 400/,
+    );
     writeFileSync(join(dir, 'users.bin'), 'changed');
-    await expect(publishModel(url, 'busan-02', dir, { mode: 'full', percent: 100 })).rejects.toThrow(
+    await expect(publishModel(url, 'busan-02', dir, { mode: 'full', percent: 100 }, OPERATOR)).rejects.toThrow(
       /upload users\.bin → 409/,
     );
   });

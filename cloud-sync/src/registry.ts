@@ -7,6 +7,7 @@ import type {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { requireOperator, requireStoreOrOperator } from './auth';
 import { HttpError, notFound, parseOr400 } from './http';
 import type { CloudStore } from './store';
 
@@ -55,6 +56,7 @@ export function registerModelRoutes(
       done(null, body),
     );
     scope.put('/v1/models/:version/files/:name', { bodyLimit: opts.fileLimit }, async (req, reply) => {
+      requireOperator(req);
       const version = versionOf(params(req));
       const name = fileNameOf(params(req));
       if (!Buffer.isBuffer(req.body))
@@ -66,13 +68,20 @@ export function registerModelRoutes(
     });
   });
 
+  /** The operator, or a store the version was published to; to any other store the file does not exist (404). */
   app.get('/v1/models/:version/files/:name', async (req, reply) => {
-    const file = await store.modelFile(versionOf(params(req)), fileNameOf(params(req)));
+    const version = versionOf(params(req));
+    const name = fileNameOf(params(req));
+    const principal = req.principal;
+    if (principal?.kind === 'store' && !(await store.hasRelease(principal.storeId, version)))
+      throw notFound('no such model file');
+    const file = await store.modelFile(version, name);
     if (!file) throw notFound('no such model file');
     return reply.type('application/octet-stream').header('etag', `"${file.sha256}"`).send(file.bytes);
   });
 
   app.put('/v1/stores/:storeId/models/:version', async (req) => {
+    requireOperator(req);
     const storeId = parseOr400(StoreId, params(req).storeId, 'invalid_id', 'bad store id');
     const version = versionOf(params(req));
     const body = parseOr400(PublishModelRequest, req.body, 'invalid_body', 'body does not match { kind, rollout }');
@@ -88,9 +97,10 @@ export function registerModelRoutes(
     return release;
   });
 
-  app.get('/v1/stores/:storeId/models', async (req) => ({
-    releases: await store.releases(parseOr400(StoreId, params(req).storeId, 'invalid_id', 'bad store id')),
-  }));
+  app.get('/v1/stores/:storeId/models', async (req) => {
+    requireStoreOrOperator(req, params(req).storeId ?? '');
+    return { releases: await store.releases(parseOr400(StoreId, params(req).storeId, 'invalid_id', 'bad store id')) };
+  });
 }
 
 /**

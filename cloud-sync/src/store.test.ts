@@ -188,7 +188,7 @@ describe('CloudStore on a SQLite file of an earlier release', () => {
     await first.close();
     // rewind it to how the previous release left it: user_version 2, no schema_migrations, no counters
     const old = new Database(path);
-    old.exec('DROP TABLE schema_migrations; DROP TABLE counters;');
+    old.exec('DROP TABLE schema_migrations; DROP TABLE counters; DROP TABLE stores;');
     old.pragma('user_version = 2');
     old.close();
     const store = await CloudStore.open(path);

@@ -38,6 +38,8 @@ export interface CloudTables {
   };
   /** Named counters bumped inside the writing transaction: `customers` (the profile feed's cursor), `releases`. */
   counters: { name: string; value: number };
+  /** Each store's credential: the salted hash of its secret (`hashSecret` of @aisle/contracts/credentials). */
+  stores: { store_id: string; secret_hash: string; created_at: number };
   schema_migrations: { version: number; applied_at: number };
 }
 
@@ -178,6 +180,13 @@ const migrations: readonly Migration[] = [
       `INSERT INTO counters (name, value) VALUES
         ('customers', (SELECT coalesce(max(change_seq), 0) FROM customers)),
         ('releases', (SELECT coalesce(max(seq), 0) FROM model_releases))`,
+    ],
+  },
+  // 4: per-store credentials (a store's gateway authenticates with its own secret)
+  {
+    sqlite: ['CREATE TABLE stores (store_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at INTEGER NOT NULL)'],
+    postgres: [
+      'CREATE TABLE stores (store_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at BIGINT NOT NULL)',
     ],
   },
 ];
@@ -570,6 +579,41 @@ export class CloudStore {
         .execute();
       return true;
     });
+  }
+
+  /** Whether `version` has been published to `storeId` (a store may download only the files of its releases). */
+  async hasRelease(storeId: string, version: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('model_releases')
+      .select('version')
+      .where('store_id', '=', storeId)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Registers stores or replaces their secret hash (rotation); `created_at` stays the first registration's. */
+  async putStoreCredentials(stores: readonly { storeId: string; secretHash: string }[], at: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const part of chunks(lastByKey(stores, (s) => s.storeId)))
+        await trx
+          .insertInto('stores')
+          .values(part.map(({ item: s }) => ({ store_id: s.storeId, secret_hash: s.secretHash, created_at: at })))
+          .onConflict((oc) =>
+            oc.column('store_id').doUpdateSet({ secret_hash: (eb) => eb.ref('excluded.secret_hash') }),
+          )
+          .execute();
+    });
+  }
+
+  /** The stored secret hash of a store's credential, or undefined for a store that has none. */
+  async storeSecretHash(storeId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('stores')
+      .select('secret_hash')
+      .where('store_id', '=', storeId)
+      .executeTakeFirst();
+    return row?.secret_hash;
   }
 
   /** A store's releases, oldest first (newest createdAt last). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
 
 /**
@@ -62,4 +63,22 @@ function postgresBackend(url = TEST_POSTGRES_URL): TestBackend {
 /** One backend of each kind, for `describe.each(testBackends())`. */
 export function testBackends(): TestBackend[] {
   return [sqliteBackend(), postgresBackend()];
+}
+
+/** The operator's secret the tests start cloud-sync with (`adminSecret`). */
+export const TEST_ADMIN_SECRET = 'test-operator-secret';
+
+/** `app` whose `inject` sends `Authorization: Bearer <token>` unless the request names its own header. */
+export function withCredential<T extends Pick<FastifyInstance, 'inject'>>(app: T, token: string): T {
+  const inject = (opts: InjectOptions) =>
+    app.inject({ ...opts, headers: { authorization: `Bearer ${token}`, ...opts.headers } });
+  return new Proxy(app, {
+    get(target, key) {
+      if (key === 'inject') return inject;
+      // a fastify instance is thenable (it awaits its plugins); the proxy must not be, or awaiting it unwraps it
+      if (key === 'then') return undefined;
+      const value = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -27,7 +27,7 @@ export interface GatewayTargetOptions {
  */
 export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: (fn: () => Promise<void>) => void) {
   const { dir, storeId } = opts;
-  const { plan, cloud, cloudUrl, floorPlanPath, modelDir } = await demoStoreFiles(dir, storeId);
+  const { plan, cloud, cloudUrl, cloudCredential, floorPlanPath, modelDir } = await demoStoreFiles(dir, storeId);
   onCleanup(() => cloud.app.close());
   if (opts.extraScanners?.length) {
     plan.scanners.push(...opts.extraScanners);
@@ -61,6 +61,7 @@ export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: 
     floorPlanPath,
     modelDir,
     cloudUrl,
+    cloudCredential,
     http: { port: 0 },
     mqtt: { port: 0 },
     auth: { mode: 'registry', registryPath: join(dir, 'devices.json') },

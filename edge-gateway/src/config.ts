@@ -36,6 +36,11 @@ export const GatewayConfig = z
     /** Folder holding model.onnx and model.json, as written by @aisle/recsys. */
     modelDir: z.string().min(1),
     cloudUrl: z.url(),
+    /** This store's cloud-sync credential, `<storeId>.<secret>` (sent as `Authorization: Bearer …`). */
+    cloudCredential: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\.[A-Za-z0-9_-]+$/, '<storeId>.<secret>')
+      .optional(),
     /**
      * Who may connect to the broker: the device registry (per-device credentials and
      * topic ACL), or `open` (anyone; tests and local tools only).

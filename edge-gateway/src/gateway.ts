@@ -84,7 +84,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     queues: () => ({ sightings: sightings.pending, outbox: store.outboxDepth() }),
   });
   const store = new GatewayStore(config.databasePath);
-  const cloud = new CloudClient(config.cloudUrl, config.sync.requestTimeoutMs);
+  const cloud = new CloudClient(config.cloudUrl, config.sync.requestTimeoutMs, config.cloudCredential);
   const log = (module: string) => logger.child({ module });
 
   let models: ModelManager;

@@ -14,6 +14,7 @@ const ENV = {
   AISLE_FLOOR_PLAN: ['floorPlanPath'],
   AISLE_MODEL_DIR: ['modelDir'],
   AISLE_CLOUD_URL: ['cloudUrl'],
+  AISLE_CLOUD_CREDENTIAL: ['cloudCredential'],
   AISLE_BUNDLES_DIR: ['models', 'bundlesDir'],
   AISLE_MODEL_REGISTRY_DIR: ['models', 'registryDir'],
   AISLE_STAFF_FILE: ['realtime', 'staffPath'],
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
     logger.fatal(`invalid configuration: ${describeConfigError(parsed.error)}`);
     process.exit(2);
   }
+  if (parsed.data.cloudCredential === undefined)
+    logger.warn('AISLE_CLOUD_CREDENTIAL is not set: cloud-sync will refuse this gateway (401)');
   let gateway: Awaited<ReturnType<typeof createGateway>>;
   try {
     gateway = await createGateway(parsed.data, { logger });

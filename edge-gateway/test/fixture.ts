@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createCloud } from '@aisle/cloud-sync';
+import { createCloud, operatorToken, storeToken } from '@aisle/cloud-sync';
 import type { CustomerProfile, FloorPlan, StoreAssortment } from '@aisle/contracts';
+import { hashSecret, newSecret } from '@aisle/contracts/credentials';
 import { saveModel, trainBundles, trainZonePopularity } from '@aisle/recsys';
 import { demoAssortment, demoBaskets, demoCatalog, demoCustomers, demoFloorPlan, demoHistory } from '@aisle/simulators';
 import pino from 'pino';
@@ -47,12 +48,23 @@ export async function demoStoreFiles(dir: string, storeId: string, opts: DemoSto
   const assortment: StoreAssortment | undefined = opts.assortment ? demoAssortment(plan, catalog) : undefined;
   const customers: CustomerProfile[] =
     opts.customers === true ? demoCustomers(20, 11, Date.now(), catalog) : [...(opts.customers || [])];
+  // the store's credential (the gateway's) and the operator's (a test editing customers or publishing models)
+  const storeSecret = newSecret();
+  const adminSecret = newSecret();
   const cloud = await createCloud({
     database: ':memory:',
     logger: pino({ level: 'silent' }),
-    seed: { catalog: { items: catalog }, customers, assortments: assortment ? [assortment] : [] },
+    seed: {
+      catalog: { items: catalog },
+      customers,
+      assortments: assortment ? [assortment] : [],
+      stores: [{ storeId: plan.storeId, secretHash: hashSecret(storeSecret) }],
+    },
+    adminSecret,
   });
   const cloudUrl = await cloud.app.listen({ host: '127.0.0.1', port: 0 });
+  const cloudCredential = storeToken(plan.storeId, storeSecret);
+  const operatorCredential = operatorToken(adminSecret);
   const model = trainZonePopularity(demoHistory(plan, catalog, { now: TRAINED_AT }), {
     zones: plan.zones.map((z) => z.id),
     items: catalog.map((p) => p.id),
@@ -66,7 +78,22 @@ export async function demoStoreFiles(dir: string, storeId: string, opts: DemoSto
     const bundles = trainBundles(demoBaskets(catalog), { items: catalog.map((p) => p.id), now: TRAINED_AT });
     await saveModel(bundles, bundlesDir);
   }
-  return { plan, catalog, cloud, cloudUrl, model, floorPlanPath, modelDir, bundlesDir, assortment, customers };
+  return {
+    plan,
+    catalog,
+    cloud,
+    cloudUrl,
+    /** The store's cloud credential (`<storeId>.<secret>`), as the gateway sends it. */
+    cloudCredential,
+    /** The operator's cloud credential (`admin.<secret>`): editing customers, publishing models. */
+    operatorCredential,
+    model,
+    floorPlanPath,
+    modelDir,
+    bundlesDir,
+    assortment,
+    customers,
+  };
 }
 
 /** Settings every fixture gateway starts with; a test's own settings are merged over them, section by section. */
@@ -104,7 +131,7 @@ export async function startFixture(
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'aisle-gw-'));
   const files = await demoStoreFiles(dir, storeId, demo);
-  const { plan, catalog, cloud, cloudUrl, model, floorPlanPath, modelDir, bundlesDir } = files;
+  const { plan, catalog, cloud, cloudUrl, cloudCredential, model, floorPlanPath, modelDir, bundlesDir } = files;
   const logLines: string[] = [];
   const logSink = new Writable({
     write(chunk, _enc, done) {
@@ -114,7 +141,14 @@ export async function startFixture(
   });
   const base = mergeConfig(FIXTURE_CONFIG, bundlesDir ? { models: { bundlesDir } } : {});
   const gateway = await createGateway(
-    { databasePath: join(dir, 'gateway.db'), floorPlanPath, modelDir, cloudUrl, ...mergeConfig(base, config) },
+    {
+      databasePath: join(dir, 'gateway.db'),
+      floorPlanPath,
+      modelDir,
+      cloudUrl,
+      cloudCredential,
+      ...mergeConfig(base, config),
+    },
     { logger: pino({ level: 'info' }, logSink), ...deps },
   ).catch(async (err) => {
     await cloud.app.close();
@@ -131,6 +165,8 @@ export async function startFixture(
     customers: files.customers,
     cloud,
     cloudUrl,
+    cloudCredential,
+    operatorCredential: files.operatorCredential,
     model,
     gateway,
     urls,

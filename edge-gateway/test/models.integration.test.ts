@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { type Cloud, createCloud, publishModel } from '@aisle/cloud-sync';
+import { type Cloud, createCloud, operatorToken, publishModel, storeToken } from '@aisle/cloud-sync';
 import type { Product } from '@aisle/contracts';
+import { hashSecret, newSecret } from '@aisle/contracts/credentials';
 import { demoFloorPlan } from '@aisle/simulators';
 import { until } from '@aisle/testkit';
 import pino from 'pino';
@@ -17,6 +18,9 @@ import { brokenModelDir, historyModelDir, slowModelDir, syntheticItems } from '.
  */
 const ITEMS = 120;
 const STORE = 'model-store';
+const STORE_SECRET = newSecret();
+const ADMIN_SECRET = newSecret();
+const OPERATOR = operatorToken(ADMIN_SECRET);
 let gateway: Gateway;
 let httpUrl: string;
 let cloud: Cloud;
@@ -39,7 +43,12 @@ beforeAll(async () => {
   cloud = await createCloud({
     database: ':memory:',
     logger: pino({ level: 'silent' }),
-    seed: { catalog: { items: catalog }, customers: [] },
+    seed: {
+      catalog: { items: catalog },
+      customers: [],
+      stores: [{ storeId: STORE, secretHash: hashSecret(STORE_SECRET) }],
+    },
+    adminSecret: ADMIN_SECRET,
   });
   const cloudUrl = await cloud.app.listen({ host: '127.0.0.1', port: 0 });
   const v1 = await historyModelDir(join(dir, 'v1'), { items: ITEMS, seed: 1, version: 'v1' });
@@ -56,6 +65,7 @@ beforeAll(async () => {
       floorPlanPath: join(dir, 'floor-plan.json'),
       modelDir: v1.dir,
       cloudUrl,
+      cloudCredential: storeToken(STORE, STORE_SECRET),
       http: { port: 0 },
       mqtt: { port: 0 },
       models: { registryDir: join(dir, 'registry'), pullIntervalMs: 3_600_000 },
@@ -76,8 +86,9 @@ describe('model versions from the cloud registry', () => {
   it('pulls a new version, verifies it and swaps it in while requests keep coming, failing none', async () => {
     expect(gateway.models.version).toBe('v1');
     const v2 = await historyModelDir(join(dir, 'v2'), { items: ITEMS, seed: 2, version: 'v2' });
-    await publishModel(cloud.app, STORE, v2.dir, { mode: 'full', percent: 100 });
+    await publishModel(cloud.app, STORE, v2.dir, { mode: 'full', percent: 100 }, OPERATOR);
     let failed = 0;
+    let answered = 0;
     const versions = new Set<string>();
     let running = true;
     const load = (async () => {
@@ -85,7 +96,10 @@ describe('model versions from the cloud registry', () => {
         await Promise.all(
           Array.from({ length: 8 }, () =>
             ask().then(
-              (a) => versions.add(a.version),
+              (a) => {
+                versions.add(a.version);
+                answered++;
+              },
               () => failed++,
             ),
           ),
@@ -93,6 +107,9 @@ describe('model versions from the cloud registry', () => {
       }
     })();
     try {
+      // v1's latency under this same load is the baseline v2's probation compares with; on a busy machine, a
+      // baseline from quiet traffic would make v2 under load look like a p99 regression and roll it back
+      await until('a baseline under load', () => answered >= 800, 30_000, 10);
       const pulled = await gateway.pullModels();
       expect(pulled, logLines.filter((l) => /models|registry/.test(l)).join('')).toMatchObject({ staged: 'v2' });
       await until('answers from v2', () => versions.has('v2') || undefined);
@@ -110,7 +127,7 @@ describe('model versions from the cloud registry', () => {
 
   it('never serves a version that fails its warm-up', async () => {
     const broken = await brokenModelDir(join(dir, 'v3'), join(dir, 'v2'), 'v3-broken', { failOn: 'history' });
-    await publishModel(cloud.app, STORE, broken.dir, { mode: 'full', percent: 100 });
+    await publishModel(cloud.app, STORE, broken.dir, { mode: 'full', percent: 100 }, OPERATOR);
     expect(await gateway.pullModels()).toMatchObject({ rejected: 'v3-broken' });
     expect(gateway.models.version).toBe('v2');
     expect(gateway.models.status().rejected).toContain('v3-broken');
@@ -122,7 +139,7 @@ describe('model versions from the cloud registry', () => {
     // the live version's latency on quiet traffic is the baseline (the swap under load above is not)
     for (let i = 0; i < 600; i++) await ask();
     const slow = await slowModelDir(join(dir, 'v3s'), join(dir, 'v2'), 'v3-slow', { size: 384, depth: 24 });
-    await publishModel(cloud.app, STORE, slow.dir, { mode: 'canary', percent: 100 });
+    await publishModel(cloud.app, STORE, slow.dir, { mode: 'canary', percent: 100 }, OPERATOR);
     expect(await gateway.pullModels()).toMatchObject({ staged: 'v3-slow' });
     expect(gateway.models.status().candidate?.version).toBe('v3-slow');
     let failed = 0;
@@ -141,7 +158,7 @@ describe('model versions from the cloud registry', () => {
 
   it('refuses a release whose file does not match its checksum, and keeps serving', async () => {
     const v4 = await historyModelDir(join(dir, 'v4'), { items: ITEMS, seed: 4, version: 'v4' });
-    await publishModel(cloud.app, STORE, v4.dir, { mode: 'full', percent: 100 });
+    await publishModel(cloud.app, STORE, v4.dir, { mode: 'full', percent: 100 }, OPERATOR);
     // the bytes on the wire are swapped for another model's after publishing
     const other = await historyModelDir(join(dir, 'v5'), { items: ITEMS, seed: 5, version: 'v4' });
     await cloud.store.db

@@ -62,7 +62,7 @@ function context(): ScenarioContext {
       async putProfile(profile) {
         const res = await fetch(`${fx.cloudUrl}/v1/customers/${profile.customerId}`, {
           method: 'PUT',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${fx.operatorCredential}` },
           body: JSON.stringify(profile),
         });
         expect(res.status).toBe(200);

@@ -37,6 +37,7 @@ import {
 import mqtt from 'mqtt';
 import type { Socket } from 'socket.io-client';
 import { z } from 'zod';
+import { readCloudAdminSecret, readCloudCredential } from './cloud-credentials';
 import { DeviceCredential } from './fleet';
 import { createRng, pick, type Rng, shortId } from './random';
 import { SCREEN_TOKENS_FILE, ScreenTokens } from './screen-tokens';
@@ -471,8 +472,8 @@ export function deviceConnections(url: string, storeId: string, credentials: rea
 
 type ScreenSocket = Socket<ScreenServerToClient, ScreenClientToServer>;
 
-async function getJson<T>(url: string, schema: z.ZodType<T>): Promise<T> {
-  const res = await fetch(url);
+async function getJson<T>(url: string, schema: z.ZodType<T>, authorization: string): Promise<T> {
+  const res = await fetch(url, { headers: { authorization } });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return schema.parse(await res.json());
 }
@@ -519,11 +520,18 @@ export async function runScenarioCommand(argv: readonly string[], say = (line: s
     .parse(JSON.parse(readFileSync(join(values.data, 'device-secrets.json'), 'utf8')));
   const storeId = plan.storeId;
   const cloudUrl = values.cloud.replace(/\/$/, '');
-  const catalog = (await getJson(`${cloudUrl}/v1/catalog`, Catalog)).items;
-  const assortment = await getJson(`${cloudUrl}/v1/stores/${storeId}/assortment`, StoreAssortment);
+  // the store reads as its gateway does; the web shop's profile edits are the operator's
+  const asStore = `Bearer ${readCloudCredential(values.data)}`;
+  const asOperator = `Bearer admin.${readCloudAdminSecret(values.data)}`;
+  const catalog = (await getJson(`${cloudUrl}/v1/catalog`, Catalog, asStore)).items;
+  const assortment = await getJson(`${cloudUrl}/v1/stores/${storeId}/assortment`, StoreAssortment, asStore);
   const customers: CustomerProfile[] = [];
   for (let cursor = 0, more = true; more; ) {
-    const page = await getJson(`${cloudUrl}/v1/stores/${storeId}/profiles?cursor=${cursor}&limit=2000`, ProfilePage);
+    const page = await getJson(
+      `${cloudUrl}/v1/stores/${storeId}/profiles?cursor=${cursor}&limit=2000`,
+      ProfilePage,
+      asStore,
+    );
     customers.push(...page.profiles);
     ({ cursor, more } = page);
   }
@@ -580,7 +588,7 @@ export async function runScenarioCommand(argv: readonly string[], say = (line: s
         async putProfile(profile) {
           const res = await fetch(`${cloudUrl}/v1/customers/${profile.customerId}`, {
             method: 'PUT',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: asOperator },
             body: JSON.stringify(profile),
           });
           if (!res.ok) throw new Error(`PUT profile ${profile.customerId}: ${res.status} ${await res.text()}`);

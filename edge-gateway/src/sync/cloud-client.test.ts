@@ -4,8 +4,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Cloud, createCloud, publishModel } from '@aisle/cloud-sync';
+import { type Cloud, createCloud, operatorToken, publishModel, storeToken } from '@aisle/cloud-sync';
 import { CustomerProfile, type StoreAssortment, schemaExamples } from '@aisle/contracts';
+import { hashSecret, newSecret } from '@aisle/contracts/credentials';
 import { saveModel, trainZonePopularity } from '@aisle/recsys';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,15 +22,26 @@ const assortment: StoreAssortment = {
   updatedAt: 1_764_400_000_000,
 };
 
+const secrets = { 'seoul-01': newSecret(), 'busan-02': newSecret() };
+const ADMIN_SECRET = newSecret();
+
 let cloud: Cloud;
+let url: string;
 let client: CloudClient;
 beforeAll(async () => {
   cloud = await createCloud({
     database: ':memory:',
     logger: pino({ level: 'silent' }),
-    seed: { catalog: schemaExamples.Catalog.example, customers, assortments: [assortment] },
+    seed: {
+      catalog: schemaExamples.Catalog.example,
+      customers,
+      assortments: [assortment],
+      stores: Object.entries(secrets).map(([storeId, secret]) => ({ storeId, secretHash: hashSecret(secret) })),
+    },
+    adminSecret: ADMIN_SECRET,
   });
-  client = new CloudClient(await cloud.app.listen({ host: '127.0.0.1', port: 0 }), 2_000);
+  url = await cloud.app.listen({ host: '127.0.0.1', port: 0 });
+  client = new CloudClient(url, 2_000, storeToken('seoul-01', secrets['seoul-01']));
 });
 afterAll(async () => {
   await cloud.app.close();
@@ -47,7 +59,16 @@ describe('CloudClient against a real cloud-sync', () => {
 
   it('reads the store assortment, null for a store without one', async () => {
     expect(await client.assortment('seoul-01')).toEqual(assortment);
-    expect(await client.assortment('busan-02')).toBeNull();
+    const busan = new CloudClient(url, 2_000, storeToken('busan-02', secrets['busan-02']));
+    expect(await busan.assortment('busan-02')).toBeNull();
+  });
+
+  it("sends the store's credential: none or a wrong one is 401, another store's data 403", async () => {
+    await expect(new CloudClient(url, 2_000).catalog()).rejects.toMatchObject({ status: 401 });
+    const forged = new CloudClient(url, 2_000, storeToken('seoul-01', secrets['busan-02']));
+    await expect(forged.assortment('seoul-01')).rejects.toMatchObject({ status: 401 });
+    await expect(client.assortment('busan-02')).rejects.toMatchObject({ status: 403 });
+    await expect(client.profilePage('busan-02', 0, 10)).rejects.toMatchObject({ status: 403 });
   });
 
   it('lists model releases and downloads their files byte for byte', async () => {
@@ -59,7 +80,13 @@ describe('CloudClient against a real cloud-sync', () => {
       now: 0,
     });
     await saveModel(model, dir);
-    const published = await publishModel(cloud.app, 'seoul-01', dir, { mode: 'canary', percent: 20 });
+    const published = await publishModel(
+      cloud.app,
+      'seoul-01',
+      dir,
+      { mode: 'canary', percent: 20 },
+      operatorToken(ADMIN_SECRET),
+    );
     const [release] = await client.modelReleases('seoul-01');
     expect(release).toEqual(published);
     for (const [name, sha256] of Object.entries(release!.files)) {

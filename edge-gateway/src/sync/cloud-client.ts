@@ -22,11 +22,15 @@ export class CloudError extends Error {
   }
 }
 
-/** The gateway's HTTP link to cloud-sync. Every answer is validated against its contract. */
+/**
+ * The gateway's HTTP link to cloud-sync. Every answer is validated against its contract. Requests carry the store's
+ * credential (`<storeId>.<secret>`) as `Authorization: Bearer …`.
+ */
 export class CloudClient {
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs: number,
+    private readonly credential?: string,
   ) {}
 
   async catalog(): Promise<Product[]> {
@@ -88,7 +92,10 @@ export class CloudClient {
     try {
       res = await fetch(url, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...(this.credential !== undefined && { authorization: `Bearer ${this.credential}` }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { FloorPlan, type ScreenKind } from '@aisle/contracts';
 import { z } from 'zod';
 import { demoCatalog } from '../catalog';
+import { readCloudAdminSecret, readCloudCredential } from '../cloud-credentials';
 import { connectFleet, DeviceCredential, type Fleet } from '../fleet';
 import { ScreenTokens } from '../screen-tokens';
 import { ShopperSimulation } from '../shoppers';
@@ -116,6 +117,8 @@ async function main(): Promise<void> {
       AISLE_CLOUD_HOST: host,
       AISLE_CLOUD_PORT: String(ports.cloud.port),
       AISLE_CLOUD_SEED: files.cloudSeed,
+      AISLE_CLOUD_STORES: files.cloudStores,
+      AISLE_CLOUD_ADMIN_SECRET: readCloudAdminSecret(dataDir),
     },
     'cloud-sync ready',
     files.logs,
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
       AISLE_MQTT_HOST: host,
       AISLE_MQTT_PORT: String(ports.mqtt.port),
       AISLE_CLOUD_URL: cloudUrl,
+      AISLE_CLOUD_CREDENTIAL: readCloudCredential(dataDir),
       AISLE_FLOOR_PLAN: files.floorPlan,
       AISLE_MODEL_DIR: files.modelDir,
       AISLE_BUNDLES_DIR: files.bundlesDir,

@@ -4,6 +4,7 @@ import { type DeviceRegistryFile, hashPin, hashSecret, newSecret, type StaffFile
 import { saveModel, trainBundles, trainZonePopularity } from '@aisle/recsys';
 import { demoAssortment } from '../assortment';
 import { demoCatalog } from '../catalog';
+import { CLOUD_STORES_FILE, ensureCloudCredentials } from '../cloud-credentials';
 import { demoDevices } from '../devices';
 import { demoBaskets, demoHistory } from '../history';
 import { newScreenTokens, SCREEN_TOKENS_FILE } from '../screen-tokens';
@@ -16,6 +17,8 @@ export interface DemoFiles {
   /** The simulated devices' own secrets; a real device keeps its secret to itself. */
   deviceSecrets: string;
   cloudSeed: string;
+  /** Store credentials cloud-sync registers at start (hashed secrets); the secrets are in the data folder (0600). */
+  cloudStores: string;
   /** Device tokens of the floor plan's screens (mode 0600; the gateway pairs them at start). */
   screenTokens: string;
   /** Staff who may log in on the staff screen (hashed PINs). */
@@ -45,6 +48,7 @@ export async function prepareDemoData(dataDir: string, say: (line: string) => vo
     devices: join(dataDir, 'devices.json'),
     deviceSecrets: join(dataDir, 'device-secrets.json'),
     cloudSeed: join(dataDir, 'cloud-seed.json'),
+    cloudStores: join(dataDir, CLOUD_STORES_FILE),
     screenTokens: join(dataDir, SCREEN_TOKENS_FILE),
     staff: join(dataDir, 'staff.json'),
     modelDir: join(dataDir, 'models', 'current'),
@@ -66,6 +70,8 @@ export async function prepareDemoData(dataDir: string, say: (line: string) => vo
     writeFileSync(files.devices, `${JSON.stringify(registry, null, 2)}\n`);
     writeFileSync(files.deviceSecrets, JSON.stringify(credentials), { mode: 0o600 });
   }
+  // a data folder of an earlier release has no cloud credentials yet: they are made here
+  ensureCloudCredentials(dataDir, plan.storeId);
   if (!existsSync(files.screenTokens))
     writeFileSync(files.screenTokens, `${JSON.stringify(newScreenTokens(plan), null, 2)}\n`, { mode: 0o600 });
   if (!existsSync(files.staff)) {
