@@ -27,6 +27,12 @@ const assortment: StoreAssortment = {
   ],
   updatedAt: 1_764_400_000_000,
 };
+/** A batch of the store's outbox: `purchases` numbered from `firstSeq`. */
+const outboxBatch = (firstSeq: number, purchases: (typeof purchase)[]) => ({
+  storeId: 'seoul-01',
+  batchId: `seoul-01:${firstSeq}-${firstSeq + purchases.length - 1}`,
+  entries: purchases.map((p, i) => ({ seq: firstSeq + i, purchase: p })),
+});
 const profiles = (n: number, from = 1) =>
   Array.from({ length: n }, (_, i) => ({ ...customer, customerId: `cus-${String(from + i).padStart(4, '0')}` }));
 
@@ -60,23 +66,57 @@ describe.each(testBackends())('cloud-sync on $name', (backend) => {
     expect(missing.json().error.code).toBe('not_found');
   });
 
-  it('accepts a purchase batch once and counts a replay as duplicates', async () => {
+  it('accepts a purchase batch once and answers a re-send as the first time', async () => {
     const app = await start();
-    const batch = { storeId: 'seoul-01', purchases: [purchase, { ...purchase, eventId: 'pos-00000002' }] };
+    const batch = outboxBatch(1, [purchase, { ...purchase, eventId: 'pos-00000002' }]);
     const first = await app.inject({ method: 'POST', url: '/v1/stores/seoul-01/purchases', payload: batch });
-    expect(first.json()).toEqual({ accepted: 2, duplicates: 0 });
+    const applied = { accepted: 2, duplicates: 0, highestContiguousSeq: 2, highestSeenSeq: 2, gaps: [] };
+    expect(first.json()).toEqual(applied);
     const replay = await app.inject({ method: 'POST', url: '/v1/stores/seoul-01/purchases', payload: batch });
-    expect(replay.json()).toEqual({ accepted: 0, duplicates: 2 });
+    expect(replay.json()).toEqual(applied);
     expect(await store().purchaseCount('seoul-01')).toBe(2);
+  });
+
+  it('reports gaps in the store sequence on GET /sync, and a reused seq as a 409 conflict', async () => {
+    const app = await start();
+    const post = (payload: object) => app.inject({ method: 'POST', url: '/v1/stores/seoul-01/purchases', payload });
+    const later = await post(outboxBatch(3, [{ ...purchase, eventId: 'pos-00000003' }]));
+    expect(later.json()).toMatchObject({ accepted: 1, highestContiguousSeq: 0, gaps: [{ from: 1, to: 2 }] });
+    const status = await app.inject({ method: 'GET', url: '/v1/stores/seoul-01/sync' });
+    expect(status.json()).toEqual({
+      storeId: 'seoul-01',
+      highestContiguousSeq: 0,
+      highestSeenSeq: 3,
+      gaps: [{ from: 1, to: 2 }],
+    });
+    await post(outboxBatch(1, [purchase, { ...purchase, eventId: 'pos-00000002' }]));
+    const closed = await app.inject({ method: 'GET', url: '/v1/stores/seoul-01/sync' });
+    expect(closed.json()).toMatchObject({ highestContiguousSeq: 3, gaps: [] });
+    const conflict = await post({
+      ...outboxBatch(2, [{ ...purchase, eventId: 'pos-00000099' }]),
+      batchId: 'reset:2-2',
+    });
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json().error).toMatchObject({ code: 'seq_conflict', message: expect.stringMatching(/reset/) });
+    expect(await store().purchaseCount('seoul-01')).toBe(3);
+    const unordered = await post({
+      ...outboxBatch(5, [purchase]),
+      entries: [
+        { seq: 6, purchase },
+        { seq: 5, purchase },
+      ],
+    });
+    expect(unordered.statusCode).toBe(400);
+    expect(unordered.json().error.issues.join()).toMatch(/ascending seq/);
   });
 
   it('answers an invalid body with 400 and the failing fields, and stores nothing', async () => {
     const app = await start();
-    const bad = { storeId: 'seoul-01', purchases: [{ ...purchase, total: -1 }] };
+    const bad = outboxBatch(1, [{ ...purchase, total: -1 }]);
     const res = await app.inject({ method: 'POST', url: '/v1/stores/seoul-01/purchases', payload: bad });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('invalid_body');
-    expect(res.json().error.issues.join()).toMatch(/purchases\.0\.total/);
+    expect(res.json().error.issues.join()).toMatch(/entries\.0\.purchase\.total/);
     const notJson = await app.inject({
       method: 'POST',
       url: '/v1/stores/seoul-01/purchases',
@@ -99,7 +139,7 @@ describe.each(testBackends())('cloud-sync on $name', (backend) => {
     const res = await app.inject({
       method: 'POST',
       url: '/v1/stores/busan-02/purchases',
-      payload: { storeId: 'seoul-01', purchases: [purchase] },
+      payload: outboxBatch(1, [purchase]),
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('store_mismatch');

@@ -14,7 +14,7 @@ import {
 } from './auth';
 import { apiError, HttpError, notFound, parseOr400 } from './http';
 import { registerModelRoutes } from './registry';
-import { CloudStore } from './store';
+import { CloudStore, SeqConflictError } from './store';
 
 export const CloudSeed = z
   .object({
@@ -172,9 +172,21 @@ export async function createCloud(opts: CloudOptions) {
     requireStoreOrOperator(req, rawStoreId(req.params));
     const storeId = storeIdOf(req.params);
     const batch = parseOr400(PurchaseBatch, req.body, 'invalid_body', 'body does not match PurchaseBatch');
-    if (batch.storeId !== storeId || batch.purchases.some((p) => p.storeId !== storeId))
+    if (batch.storeId !== storeId || batch.entries.some((e) => e.purchase.storeId !== storeId))
       throw new HttpError(400, 'store_mismatch', 'every purchase must belong to the store in the path');
-    return await store.addPurchases(storeId, batch.purchases, now());
+    try {
+      return await store.addPurchases(storeId, batch, now());
+    } catch (err) {
+      if (err instanceof SeqConflictError) throw new HttpError(409, 'seq_conflict', err.message);
+      throw err;
+    }
+  });
+
+  /** The cloud's watermark in the store's outbox sequence, and the gaps below the highest seq it has. */
+  app.get('/v1/stores/:storeId/sync', async (req) => {
+    requireStoreOrOperator(req, rawStoreId(req.params));
+    const storeId = storeIdOf(req.params);
+    return { storeId, ...(await store.syncStatus(storeId)) };
   });
 
   app.get('/v1/stores/:storeId/purchases/count', async (req) => {

@@ -48,10 +48,15 @@ const storeRoutes: {
     request: (s) => ({
       method: 'POST',
       url: `/v1/stores/${s}/purchases`,
-      payload: { storeId: s, purchases: [{ ...purchase, storeId: s, eventId: `pos-${s}` }] },
+      payload: {
+        storeId: s,
+        batchId: `${s}:1-1`,
+        entries: [{ seq: 1, purchase: { ...purchase, storeId: s, eventId: `pos-${s}` } }],
+      },
     }),
     storeMay: true,
   },
+  { name: 'GET sync', request: (s) => ({ method: 'GET', url: `/v1/stores/${s}/sync` }), storeMay: true },
   {
     name: 'GET purchases/count',
     request: (s) => ({ method: 'GET', url: `/v1/stores/${s}/purchases/count` }),

@@ -8,4 +8,11 @@ export {
 } from './auth';
 export { CARD_FILE, MODEL_FILE, PublishModelRequest } from './registry';
 export { publishModel, type RegistryTarget } from './registry-client';
-export { CloudStore, CloudStoreError, type CloudTables, parseDatabaseUrl, SCHEMA_VERSION } from './store';
+export {
+  CloudStore,
+  CloudStoreError,
+  type CloudTables,
+  parseDatabaseUrl,
+  SCHEMA_VERSION,
+  SeqConflictError,
+} from './store';

@@ -5,12 +5,21 @@ import { CustomerProfile, type PosPurchase, schemaExamples } from '@aisle/contra
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CloudStore, CloudStoreError, parseDatabaseUrl, SCHEMA_VERSION } from './store';
+import { CloudStore, CloudStoreError, parseDatabaseUrl, SCHEMA_VERSION, SeqConflictError } from './store';
 import { TEST_POSTGRES_URL, testBackends, withSearchPath } from './testing';
 
 const profile = (customerId: string) =>
   CustomerProfile.parse({ ...schemaExamples.CustomerProfile.example, customerId });
 const purchase = (eventId: string): PosPurchase => ({ ...schemaExamples.PosPurchase.example, eventId });
+/** A batch of seqs `from`..`to`, each carrying event `pos-<seq>` unless `eventOf` says otherwise. */
+const batch = (from: number, to: number, eventOf = (seq: number) => `pos-${seq}`) => ({
+  batchId: `seoul-01:${from}-${to}`,
+  entries: Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, purchase: purchase(eventOf(from + i)) })),
+});
+const entries = (purchases: PosPurchase[], from = 1) => ({
+  batchId: `b-${from}-${purchases.length}`,
+  entries: purchases.map((p, i) => ({ seq: from + i, purchase: p })),
+});
 
 describe.each(testBackends())('CloudStore on $name', (backend) => {
   afterAll(() => backend.cleanup());
@@ -42,7 +51,7 @@ describe.each(testBackends())('CloudStore on $name', (backend) => {
   it('keeps epoch-ms timestamps beyond 32 bits and model bytes exact', async () => {
     const store = await open();
     const ts = 1_764_400_000_123;
-    expect(await store.addPurchases('seoul-01', [{ ...purchase('pos-big-ts'), ts }], ts)).toEqual({
+    expect(await store.addPurchases('seoul-01', entries([{ ...purchase('pos-big-ts'), ts }]), ts)).toMatchObject({
       accepted: 1,
       duplicates: 0,
     });
@@ -59,8 +68,12 @@ describe.each(testBackends())('CloudStore on $name', (backend) => {
 
   it('counts a purchase repeated within one batch as a duplicate', async () => {
     const store = await open();
-    const result = await store.addPurchases('seoul-01', [purchase('pos-a'), purchase('pos-b'), purchase('pos-a')], 1);
-    expect(result).toEqual({ accepted: 2, duplicates: 1 });
+    const result = await store.addPurchases(
+      'seoul-01',
+      entries([purchase('pos-a'), purchase('pos-b'), purchase('pos-a')]),
+      1,
+    );
+    expect(result).toEqual({ accepted: 2, duplicates: 1, highestContiguousSeq: 3, highestSeenSeq: 3, gaps: [] });
     expect(await store.purchaseCount('seoul-01')).toBe(2);
     await store.close();
   });
@@ -73,7 +86,9 @@ describe.each(testBackends())('CloudStore on $name', (backend) => {
       return (b % 2 ? ids.reverse() : ids).map(purchase);
     });
     const distinct = new Set(batches.flat().map((p) => p.eventId)).size;
-    const results = await Promise.all(batches.map((batch) => store.addPurchases('seoul-01', batch, 5)));
+    const results = await Promise.all(
+      batches.map((batch, b) => store.addPurchases('seoul-01', entries(batch, b * 300 + 1), 5)),
+    );
     expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(distinct);
     expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(batches.flat().length - distinct);
     expect(await store.purchaseCount('seoul-01')).toBe(distinct);
@@ -84,6 +99,73 @@ describe.each(testBackends())('CloudStore on $name', (backend) => {
       .having(sql`count(*)`, '>', 1)
       .execute();
     expect(stored).toEqual([]);
+    await store.close();
+  });
+
+  it('applies a batch once: a re-sent batch is ignored and answered as the first time', async () => {
+    const store = await open();
+    const first = await store.addPurchases('seoul-01', batch(1, 10), 5);
+    expect(first).toEqual({ accepted: 10, duplicates: 0, highestContiguousSeq: 10, highestSeenSeq: 10, gaps: [] });
+    expect(await store.addPurchases('seoul-01', batch(1, 10), 6)).toEqual(first);
+    // the same seqs under another batch id (the store re-batched after a lost answer): duplicates, nothing applied
+    const rebatched = await store.addPurchases('seoul-01', { ...batch(5, 12), batchId: 'seoul-01:5-12' }, 7);
+    expect(rebatched).toMatchObject({ accepted: 2, duplicates: 6, highestContiguousSeq: 12 });
+    expect(await store.purchaseCount('seoul-01')).toBe(12);
+    expect(await store.db.selectFrom('store_inbox').select('seq').execute()).toHaveLength(12);
+    await store.close();
+  });
+
+  it('reports the gaps of batches that arrive out of order, and closes them when the rest arrives', async () => {
+    const store = await open();
+    const early = await store.addPurchases('seoul-01', batch(11, 20), 5);
+    expect(early).toEqual({
+      accepted: 10,
+      duplicates: 0,
+      highestContiguousSeq: 0,
+      highestSeenSeq: 20,
+      gaps: [{ from: 1, to: 10 }],
+    });
+    await store.addPurchases('seoul-01', batch(4, 6), 6);
+    expect(await store.syncStatus('seoul-01')).toEqual({
+      highestContiguousSeq: 0,
+      highestSeenSeq: 20,
+      gaps: [
+        { from: 1, to: 3 },
+        { from: 7, to: 10 },
+      ],
+    });
+    expect(await store.syncStatus('busan-02')).toEqual({ highestContiguousSeq: 0, highestSeenSeq: 0, gaps: [] });
+    await store.addPurchases('seoul-01', batch(1, 3), 7);
+    expect((await store.syncStatus('seoul-01')).highestContiguousSeq).toBe(6);
+    const closed = await store.addPurchases('seoul-01', batch(7, 10), 8);
+    expect(closed).toMatchObject({ highestContiguousSeq: 20, highestSeenSeq: 20, gaps: [] });
+    expect(await store.purchaseCount('seoul-01')).toBe(20);
+    await store.close();
+  });
+
+  it('refuses a seq already received for another event, or a batch id reused for other seqs, and applies nothing', async () => {
+    const store = await open();
+    await store.addPurchases('seoul-01', batch(1, 5), 5);
+    // the store's database was reset: seq 1.. again, for new sales
+    const reset = batch(1, 6, (seq) => `pos-new-${seq}`);
+    await expect(store.addPurchases('seoul-01', { ...reset, batchId: 'seoul-01:1-6' }, 6)).rejects.toThrow(
+      SeqConflictError,
+    );
+    await expect(store.addPurchases('seoul-01', { ...batch(6, 7), batchId: 'seoul-01:1-5' }, 6)).rejects.toThrow(
+      /applied before/,
+    );
+    expect(await store.purchaseCount('seoul-01')).toBe(5);
+    expect(await store.syncStatus('seoul-01')).toMatchObject({ highestContiguousSeq: 5, highestSeenSeq: 5 });
+    await store.close();
+  });
+
+  it('applies a batch sent many times at once exactly once, and answers every send alike', async () => {
+    const store = await open();
+    const results = await Promise.all(Array.from({ length: 8 }, () => store.addPurchases('seoul-01', batch(1, 50), 5)));
+    for (const r of results)
+      expect(r).toEqual({ accepted: 50, duplicates: 0, highestContiguousSeq: 50, highestSeenSeq: 50, gaps: [] });
+    expect(await store.purchaseCount('seoul-01')).toBe(50);
+    expect(await store.db.selectFrom('store_batches').select('batch_id').execute()).toHaveLength(1);
     await store.close();
   });
 
@@ -188,7 +270,9 @@ describe('CloudStore on a SQLite file of an earlier release', () => {
     await first.close();
     // rewind it to how the previous release left it: user_version 2, no schema_migrations, no counters
     const old = new Database(path);
-    old.exec('DROP TABLE schema_migrations; DROP TABLE counters; DROP TABLE stores;');
+    old.exec(
+      'DROP TABLE schema_migrations; DROP TABLE counters; DROP TABLE stores; DROP TABLE store_inbox; DROP TABLE store_sync; DROP TABLE store_batches;',
+    );
     old.pragma('user_version = 2');
     old.close();
     const store = await CloudStore.open(path);

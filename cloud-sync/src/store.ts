@@ -4,10 +4,13 @@ import { dirname } from 'node:path';
 import {
   CustomerProfile,
   type ModelRelease,
-  type PosPurchase,
   Product,
   type ProfilePage,
+  type PurchaseBatchResult,
+  type PurchaseEntry,
+  type SeqGap,
   StoreAssortment,
+  type SyncWatermark,
 } from '@aisle/contracts';
 import Database from 'better-sqlite3';
 import { type Dialect, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
@@ -40,6 +43,21 @@ export interface CloudTables {
   counters: { name: string; value: number };
   /** Each store's credential: the salted hash of its secret (`hashSecret` of @aisle/contracts/credentials). */
   stores: { store_id: string; secret_hash: string; created_at: number };
+  /** Every outbox seq a store sent, with the purchase it carried (the inbox: what was seen). */
+  store_inbox: { store_id: string; seq: number; event_id: string; received_at: number };
+  /** Each store's watermark in its outbox sequence. */
+  store_sync: { store_id: string; highest_contiguous: number; highest_seen: number };
+  /** Each batch applied, by its idempotency key, with its answer (a batch sent again gets the same one). */
+  store_batches: {
+    store_id: string;
+    batch_id: string;
+    first_seq: number;
+    last_seq: number;
+    size: number;
+    accepted: number;
+    duplicates: number;
+    received_at: number;
+  };
   schema_migrations: { version: number; applied_at: number };
 }
 
@@ -114,10 +132,11 @@ function postgresPool(url: string, onError: (err: Error) => void): pg.Pool {
   return pool;
 }
 
-interface Migration {
-  sqlite: readonly string[];
-  postgres: readonly string[];
-}
+/**
+ * A migration's statements for each dialect, or one list for `both` (SQLite gives BIGINT columns integer affinity, so
+ * where the dialects differ only by BIGINT one list serves).
+ */
+type Migration = { sqlite: readonly string[]; postgres: readonly string[] } | { both: readonly string[] };
 
 /**
  * Numbered migrations (version = index + 1), recorded in `schema_migrations`. Append, never edit. A SQLite file of
@@ -184,15 +203,35 @@ const migrations: readonly Migration[] = [
   },
   // 4: per-store credentials (a store's gateway authenticates with its own secret)
   {
-    sqlite: ['CREATE TABLE stores (store_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at INTEGER NOT NULL)'],
-    postgres: [
-      'CREATE TABLE stores (store_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at BIGINT NOT NULL)',
+    both: ['CREATE TABLE stores (store_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at BIGINT NOT NULL)'],
+  },
+  // 5: the inbox of store outbox sequences: what each store sent, its watermark, and each batch by idempotency key
+  {
+    both: [
+      `CREATE TABLE store_inbox (store_id TEXT NOT NULL, seq BIGINT NOT NULL, event_id TEXT NOT NULL,
+        received_at BIGINT NOT NULL, PRIMARY KEY (store_id, seq))`,
+      `CREATE TABLE store_sync (store_id TEXT PRIMARY KEY, highest_contiguous BIGINT NOT NULL,
+        highest_seen BIGINT NOT NULL)`,
+      `CREATE TABLE store_batches (store_id TEXT NOT NULL, batch_id TEXT NOT NULL, first_seq BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL, size INTEGER NOT NULL, accepted INTEGER NOT NULL, duplicates INTEGER NOT NULL,
+        received_at BIGINT NOT NULL, PRIMARY KEY (store_id, batch_id))`,
     ],
   },
 ];
 
 /** The newest schema version this build knows. */
 export const SCHEMA_VERSION = migrations.length;
+
+/** Most gaps a watermark lists. */
+const MAX_GAPS = 100;
+
+/** A batch that contradicts what the store sent before: a seq or batch id reused for something else. */
+export class SeqConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SeqConflictError';
+  }
+}
 
 /** Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 bind parameters. */
 const CHUNK = 500;
@@ -303,7 +342,8 @@ export class CloudStore {
       for (const [i, migration] of migrations.entries()) {
         const version = i + 1;
         if (applied.has(version)) continue;
-        for (const statement of migration[this.dialect]) await sql.raw(statement).execute(trx);
+        const statements = 'both' in migration ? migration.both : migration[this.dialect];
+        for (const statement of statements) await sql.raw(statement).execute(trx);
         await trx.insertInto('schema_migrations').values({ version, applied_at: Date.now() }).execute();
       }
     });
@@ -417,38 +457,173 @@ export class CloudStore {
   }
 
   /**
-   * Applies a batch in one transaction; an event id already stored (or earlier in the batch) is counted as a
-   * duplicate. Rows go in event-id order, so concurrent batches that overlap lock in the same order and cannot
-   * deadlock on PostgreSQL.
+   * Applies a batch of a store's outbox in one transaction, through the inbox: a batch id seen before is ignored
+   * and answered as the first time; a seq seen before with the same event id is a duplicate; a seq seen before with
+   * another event id is a `SeqConflictError` (nothing is applied: the store's database was reset). An event id
+   * already stored under another seq counts as a duplicate, its seq as received. Batches of one store are applied
+   * one at a time (SQLite has one writer; PostgreSQL takes a per-store lock), so concurrent sends apply once.
    */
   async addPurchases(
     storeId: string,
-    purchases: readonly PosPurchase[],
+    batch: { batchId: string; entries: readonly PurchaseEntry[] },
     receivedAt: number,
-  ): Promise<{ accepted: number; duplicates: number }> {
-    const rows = [...purchases]
-      .sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0))
-      .map((p) => ({
-        event_id: p.eventId,
-        store_id: storeId,
-        customer_id: p.customerId ?? null,
-        ts: p.ts,
-        payload: JSON.stringify(p),
-        received_at: receivedAt,
-      }));
+  ): Promise<PurchaseBatchResult> {
+    const { batchId, entries } = batch;
     return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres')
+        await sql`SELECT pg_advisory_xact_lock(hashtext(${`sync:${storeId}`}))`.execute(trx);
+      const firstSeq = entries[0]!.seq;
+      const lastSeq = entries.at(-1)!.seq;
+      const seen = await trx
+        .selectFrom('store_batches')
+        .selectAll()
+        .where('store_id', '=', storeId)
+        .where('batch_id', '=', batchId)
+        .executeTakeFirst();
+      if (seen) {
+        if (Number(seen.first_seq) !== firstSeq || Number(seen.last_seq) !== lastSeq || seen.size !== entries.length)
+          throw new SeqConflictError(
+            `batch ${batchId} was applied before with seqs ${seen.first_seq}..${seen.last_seq} (${seen.size} entries)`,
+          );
+        return {
+          accepted: seen.accepted,
+          duplicates: seen.duplicates,
+          ...(await this.watermark(trx, storeId)),
+        };
+      }
+      const known = new Map<number, string>();
+      for (const part of chunks(entries))
+        for (const r of await trx
+          .selectFrom('store_inbox')
+          .select(['seq', 'event_id'])
+          .where('store_id', '=', storeId)
+          .where(
+            'seq',
+            'in',
+            part.map((e) => e.seq),
+          )
+          .execute())
+          known.set(Number(r.seq), r.event_id);
+      for (const e of entries) {
+        const had = known.get(e.seq);
+        if (had !== undefined && had !== e.purchase.eventId)
+          throw new SeqConflictError(
+            `seq ${e.seq} of store ${storeId} was received before for event ${had}, now for ${e.purchase.eventId}: ` +
+              "the store's database was reset or restored",
+          );
+      }
+      const fresh = entries.filter((e) => !known.has(e.seq));
       let accepted = 0;
-      for (const part of chunks(rows)) {
+      for (const part of chunks(fresh)) {
+        await trx
+          .insertInto('store_inbox')
+          .values(
+            part.map((e) => ({ store_id: storeId, seq: e.seq, event_id: e.purchase.eventId, received_at: receivedAt })),
+          )
+          .execute();
+        // event-id order, so overlapping writers lock rows in the same order
+        const rows = [...part]
+          .sort((a, b) =>
+            a.purchase.eventId < b.purchase.eventId ? -1 : a.purchase.eventId > b.purchase.eventId ? 1 : 0,
+          )
+          .map(({ purchase: p }) => ({
+            event_id: p.eventId,
+            store_id: storeId,
+            customer_id: p.customerId ?? null,
+            ts: p.ts,
+            payload: JSON.stringify(p),
+            received_at: receivedAt,
+          }));
         const inserted = await trx
           .insertInto('purchases')
-          .values(part)
+          .values(rows)
           .onConflict((oc) => oc.column('event_id').doNothing())
           .returning('event_id')
           .execute();
         accepted += inserted.length;
       }
-      return { accepted, duplicates: purchases.length - accepted };
+      const duplicates = entries.length - accepted;
+      const mark = await this.advance(trx, storeId, fresh.length > 0 ? lastSeq : 0);
+      await trx
+        .insertInto('store_batches')
+        .values({
+          store_id: storeId,
+          batch_id: batchId,
+          first_seq: firstSeq,
+          last_seq: lastSeq,
+          size: entries.length,
+          accepted,
+          duplicates,
+          received_at: receivedAt,
+        })
+        .execute();
+      return { accepted, duplicates, ...mark };
     });
+  }
+
+  /** A store's watermark in its outbox sequence: 0s before its first batch. */
+  async syncStatus(storeId: string): Promise<SyncWatermark> {
+    return this.db.transaction().execute((trx) => this.watermark(trx, storeId));
+  }
+
+  /** Moves the store's watermark past the seqs now in its inbox (`seen`: the highest seq just received, or 0). */
+  private async advance(trx: Transaction<CloudTables>, storeId: string, seen: number): Promise<SyncWatermark> {
+    const row = await trx
+      .selectFrom('store_sync')
+      .select(['highest_contiguous', 'highest_seen'])
+      .where('store_id', '=', storeId)
+      .executeTakeFirst();
+    let contiguous = Number(row?.highest_contiguous ?? 0);
+    const highest = Math.max(Number(row?.highest_seen ?? 0), seen);
+    const above = await trx
+      .selectFrom('store_inbox')
+      .select('seq')
+      .where('store_id', '=', storeId)
+      .where('seq', '>', contiguous)
+      .orderBy('seq')
+      .execute();
+    for (const r of above) {
+      if (Number(r.seq) !== contiguous + 1) break;
+      contiguous++;
+    }
+    await trx
+      .insertInto('store_sync')
+      .values({ store_id: storeId, highest_contiguous: contiguous, highest_seen: highest })
+      .onConflict((oc) =>
+        oc.column('store_id').doUpdateSet({
+          highest_contiguous: (eb) => eb.ref('excluded.highest_contiguous'),
+          highest_seen: (eb) => eb.ref('excluded.highest_seen'),
+        }),
+      )
+      .execute();
+    return this.watermark(trx, storeId);
+  }
+
+  private async watermark(trx: Transaction<CloudTables>, storeId: string): Promise<SyncWatermark> {
+    const row = await trx
+      .selectFrom('store_sync')
+      .select(['highest_contiguous', 'highest_seen'])
+      .where('store_id', '=', storeId)
+      .executeTakeFirst();
+    const contiguous = Number(row?.highest_contiguous ?? 0);
+    const highest = Number(row?.highest_seen ?? 0);
+    const gaps: SeqGap[] = [];
+    if (highest > contiguous) {
+      const above = await trx
+        .selectFrom('store_inbox')
+        .select('seq')
+        .where('store_id', '=', storeId)
+        .where('seq', '>', contiguous)
+        .orderBy('seq')
+        .execute();
+      let next = contiguous + 1;
+      for (const r of above) {
+        const seq = Number(r.seq);
+        if (seq > next && gaps.length < MAX_GAPS) gaps.push({ from: next, to: seq - 1 });
+        next = seq + 1;
+      }
+    }
+    return { highestContiguousSeq: contiguous, highestSeenSeq: highest, gaps };
   }
 
   async purchaseCount(storeId: string): Promise<number> {

@@ -178,7 +178,11 @@ export const GatewayConfig = z
         intervalMs: z.number().int().positive().default(2_000),
         batchSize: z.number().int().min(1).max(500).default(200),
         requestTimeoutMs: z.number().int().positive().default(5_000),
+        /** After a failed push the next waits a random 0..min(cap, base · 2^(failures-1)) ms (full jitter). */
+        backoffBaseMs: z.number().int().positive().default(2_000),
+        backoffCapMs: z.number().int().positive().default(60_000),
       })
+      .refine((s) => s.backoffCapMs >= s.backoffBaseMs, { message: 'backoffCapMs must be at least backoffBaseMs' })
       .prefault({}),
   })
   .strict();

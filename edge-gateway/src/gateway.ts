@@ -47,7 +47,7 @@ import { ShopperMemory, type TouchAction } from './shoppers/memory';
 import { GatewayStore } from './store/db';
 import { SightingWriter } from './store/sighting-writer';
 import { CloudClient } from './sync/cloud-client';
-import { createOutboxPusher } from './sync/outbox';
+import { createOutboxSync } from './sync/outbox';
 
 export interface GatewayDeps {
   logger?: Logger;
@@ -78,6 +78,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   let hub: ScreenHub | undefined;
   const metrics = createMetrics({
     outboxDepth: () => store.outboxDepth(),
+    outboxOldestAgeSeconds: () => outboxSync.oldestAgeSeconds(),
     screensConnected: () => hub?.connected ?? 0,
     shoppersPresent: () => [...presence.occupancy().values()].reduce((a, b) => a + b, 0),
     storage: () => store.usage(),
@@ -415,35 +416,24 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   });
 
   // --- background work ---------------------------------------------------------------
-  const flush = createOutboxPusher({
+  const outboxSync = createOutboxSync({
     store,
     cloud,
     storeId,
     batchSize: config.sync.batchSize,
+    backoff: { baseMs: config.sync.backoffBaseMs, capMs: config.sync.backoffCapMs },
     logger: log('sync'),
+    now,
     onResult: (ok) => {
       cloudOk = ok;
       metrics.cloudPushes.inc({ result: ok ? 'ok' : 'error' });
     },
   });
   const timers: NodeJS.Timeout[] = [];
-  let syncing = false;
-  let syncFailures = 0;
-  let nextSyncAt = 0;
+  /** Every sync interval; after a failed push it waits out the backoff delay, after a success it pushes at once. */
   async function syncTick(): Promise<void> {
-    if (syncing || now() < nextSyncAt) return;
-    syncing = true;
-    try {
-      await flush(now);
-      syncFailures = 0;
-    } catch {
-      // exponential backoff with jitter, capped at a minute
-      syncFailures++;
-      const delay = Math.min(60_000, config.sync.intervalMs * 2 ** syncFailures);
-      nextSyncAt = now() + delay / 2 + Math.random() * (delay / 2);
-    } finally {
-      syncing = false;
-    }
+    await outboxSync.tick();
+    metrics.outboxOldestAge.set(outboxSync.oldestAgeSeconds());
   }
 
   let droppedReported = 0;
@@ -534,7 +524,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     /** Deletes raw sightings older than the retention; returns how many. */
     purgeRawData,
     /** Sends what is in the outbox now (tests and shutdown). */
-    flushOutbox: () => flush(now),
+    flushOutbox: () => outboxSync.flush(),
     memory,
     profiles,
     decisionLog,

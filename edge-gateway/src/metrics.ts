@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** Readings taken when /metrics is scraped. */
 export interface MetricProbes {
   outboxDepth(): number;
+  /** How long the oldest unsent outbox row has waited, seconds (0 when empty). */
+  outboxOldestAgeSeconds?(): number;
   screensConnected(): number;
   shoppersPresent(): number;
   storage(): { rows: Record<string, number>; bytes: number };
@@ -137,6 +139,14 @@ export function createMetrics(probes: MetricProbes) {
       registers: [registry],
       collect() {
         this.set(probes.outboxDepth());
+      },
+    }),
+    outboxOldestAge: new Gauge({
+      name: 'aisle_outbox_oldest_age_seconds',
+      help: 'How long the oldest message waiting for the cloud has waited (0 when none waits): the sync backlog age',
+      registers: [registry],
+      collect() {
+        if (probes.outboxOldestAgeSeconds) this.set(probes.outboxOldestAgeSeconds());
       },
     }),
     cloudPushes: new Counter({

@@ -175,6 +175,12 @@ describe('edge gateway, end to end in one process', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(await cloud.store.purchaseCount(plan.storeId)).toBe(1);
     expect(gateway.store.outboxDepth()).toBe(0);
+    // under outbox seq 1, with nothing missing before it
+    expect(await cloud.store.syncStatus(plan.storeId)).toEqual({
+      highestContiguousSeq: 1,
+      highestSeenSeq: 1,
+      gaps: [],
+    });
   });
 
   it('dead-letters malformed messages with a logged, counted reason and keeps serving', async () => {

@@ -30,9 +30,11 @@ export interface SightingRow {
 }
 
 export interface OutboxRow {
+  /** The store's outbox sequence number: gap-free from 1, never reused. */
   seq: number;
   kind: string;
   payload: string;
+  createdAt: number;
 }
 
 /** Largest part of a rejected payload kept for inspection. */
@@ -82,12 +84,19 @@ export class GatewayStore {
         `INSERT OR IGNORE INTO interactions (event_id, zone_id, item_id, action, shopper_device_id, ts)
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
-      enqueue: db.prepare('INSERT INTO outbox (kind, payload, created_at) VALUES (?, ?, ?)'),
+      nextSeq: db
+        .prepare<[], number>('UPDATE outbox_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq')
+        .pluck(),
+      enqueue: db.prepare('INSERT INTO outbox (kind, payload, created_at, store_seq) VALUES (?, ?, ?, ?)'),
       pending: db.prepare<[number], OutboxRow>(
-        'SELECT seq, kind, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?',
+        `SELECT store_seq AS seq, kind, payload, created_at AS createdAt FROM outbox
+         WHERE sent_at IS NULL ORDER BY store_seq LIMIT ?`,
       ),
       pendingCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL'),
-      markSent: db.prepare('UPDATE outbox SET sent_at = ? WHERE seq <= ? AND sent_at IS NULL'),
+      oldestPending: db
+        .prepare<[], number>('SELECT created_at FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT 1')
+        .pluck(),
+      markSent: db.prepare('UPDATE outbox SET sent_at = ? WHERE store_seq <= ? AND sent_at IS NULL'),
       insertSighting: db.prepare(
         'INSERT INTO sightings (device_id, scanner_id, rssi, ts, received_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -146,17 +155,23 @@ export class GatewayStore {
   }
 
   /**
-   * Stores a purchase and queues it for the cloud in one transaction, so a sale is
-   * never stored without being queued. Returns false for a duplicate event id.
+   * Stores a purchase and queues it for the cloud under the next outbox seq in one transaction, so a sale is
+   * never stored without being queued; the commit is synchronous=FULL (a sale survives a power cut, not only a
+   * crash). Returns false for a duplicate event id.
    */
   recordPurchase(p: PosPurchase, at: number): boolean {
-    return this.db.transaction(() => {
-      const r = this.stmts.insertPurchase.run(p.eventId, p.shopperDeviceId ?? null, p.ts, JSON.stringify(p));
-      if (r.changes === 0) return false;
-      for (const l of p.lines) this.stmts.insertLine.run(p.eventId, l.itemId, l.quantity);
-      this.stmts.enqueue.run('purchase', JSON.stringify(p), at);
-      return true;
-    })();
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.db.transaction(() => {
+        const r = this.stmts.insertPurchase.run(p.eventId, p.shopperDeviceId ?? null, p.ts, JSON.stringify(p));
+        if (r.changes === 0) return false;
+        for (const l of p.lines) this.stmts.insertLine.run(p.eventId, l.itemId, l.quantity);
+        this.stmts.enqueue.run('purchase', JSON.stringify(p), at, this.stmts.nextSeq.get()!);
+        return true;
+      })();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
   }
 
   itemsBoughtBy(shopperDeviceId: string): string[] {
@@ -224,6 +239,17 @@ export class GatewayStore {
     return this.stmts.pendingCount.get()!.n;
   }
 
+  /** When the oldest unsent outbox row was queued, or undefined when nothing waits. */
+  oldestOutboxAt(): number | undefined {
+    return this.stmts.oldestPending.get();
+  }
+
+  /** The last outbox seq handed out (0: none yet). */
+  lastOutboxSeq(): number {
+    return this.db.prepare<[], number>('SELECT last_seq FROM outbox_counter WHERE id = 1').pluck().get() ?? 0;
+  }
+
+  /** Marks every unsent row up to outbox seq `upToSeq` as sent. */
   markOutboxSent(upToSeq: number, at: number): void {
     this.stmts.markSent.run(at, upToSeq);
   }

@@ -184,4 +184,17 @@ export const migrations: readonly string[] = [
     paid_at INTEGER
   );
   `,
+  // 5: the store's outbox sequence, numbered by a counter of its own: gap-free from 1, never reused (the cloud
+  // detects gaps with it). Rows sent before it have none; unsent rows are numbered in order.
+  `
+  CREATE TABLE outbox_counter (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq INTEGER NOT NULL
+  );
+  ALTER TABLE outbox ADD COLUMN store_seq INTEGER;
+  UPDATE outbox SET store_seq = (SELECT count(*) FROM outbox o WHERE o.sent_at IS NULL AND o.seq <= outbox.seq)
+    WHERE sent_at IS NULL;
+  INSERT INTO outbox_counter (id, last_seq) SELECT 1, count(*) FROM outbox WHERE sent_at IS NULL;
+  CREATE UNIQUE INDEX outbox_store_seq ON outbox (store_seq);
+  `,
 ];

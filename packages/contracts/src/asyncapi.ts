@@ -120,8 +120,14 @@ const OTHER_CONTRACTS: Record<string, string> = {
   Product: 'One catalog item (cloud-sync `GET /v1/catalog`).',
   Catalog: 'Body of cloud-sync `GET /v1/catalog`; the gateway caches it in SQLite.',
   FloorPlan: "The store's floor plan file the gateway reads at start: zones, scanners, screens.",
-  PurchaseBatch: 'Body of cloud-sync `POST /v1/stores/{storeId}/purchases` (store → cloud, idempotent by `eventId`).',
-  PurchaseBatchResult: 'Answer of cloud-sync `POST /v1/stores/{storeId}/purchases`.',
+  PurchaseBatch:
+    'Body of cloud-sync `POST /v1/stores/{storeId}/purchases` (store → cloud): entries of the store outbox with their ' +
+    'gap-free `seq`; idempotent by `batchId` (and by `eventId`). A `seq` the cloud holds for another `eventId` is ' +
+    'answered 409 `seq_conflict` (the store database was reset).',
+  PurchaseBatchResult:
+    'Answer of cloud-sync `POST /v1/stores/{storeId}/purchases`: what the batch added and the cloud watermark for ' +
+    'the store (`gaps` should always be empty).',
+  StoreSyncStatus: 'Body of cloud-sync `GET /v1/stores/{storeId}/sync`: the cloud watermark for the store.',
   CustomerProfile: 'Body of cloud-sync `GET /v1/customers/{customerId}` (cloud → store).',
   ApiError: 'Body of every HTTP error answer.',
   ScreenAuth:

@@ -64,6 +64,7 @@ import {
   ProfilePage,
   PurchaseBatch,
   PurchaseBatchResult,
+  StoreSyncStatus,
 } from './sync';
 
 const ts = 1_764_400_000_000;
@@ -446,8 +447,23 @@ export const schemaExamples = {
       updatedAt: ts,
     },
   },
-  PurchaseBatch: { schema: PurchaseBatch, example: { storeId: 'seoul-01', purchases: [purchase] } },
-  PurchaseBatchResult: { schema: PurchaseBatchResult, example: { accepted: 1, duplicates: 0 } },
+  PurchaseBatch: {
+    schema: PurchaseBatch,
+    example: { storeId: 'seoul-01', batchId: 'seoul-01:41-41', entries: [{ seq: 41, purchase }] },
+  },
+  PurchaseBatchResult: {
+    schema: PurchaseBatchResult,
+    example: { accepted: 1, duplicates: 0, highestContiguousSeq: 41, highestSeenSeq: 41, gaps: [] },
+  },
+  StoreSyncStatus: {
+    schema: StoreSyncStatus,
+    example: {
+      storeId: 'seoul-01',
+      highestContiguousSeq: 41,
+      highestSeenSeq: 45,
+      gaps: [{ from: 42, to: 43 }],
+    },
+  },
   CustomerProfile: {
     schema: CustomerProfile,
     example: {

@@ -2,14 +2,65 @@ import { z } from 'zod';
 import { CustomerId, ItemId, ShopperDeviceId, StoreId, Timestamp } from './common';
 import { PosPurchase } from './devices';
 
-/** Store → cloud: purchases made at a store, pushed in batches; `eventId` makes each idempotent. */
-export const PurchaseBatch = z.object({ storeId: StoreId, purchases: z.array(PosPurchase).min(1).max(500) }).strict();
+/** A store's outbox sequence number: per store, gap-free from 1, never reused. */
+export const OutboxSeq = z.number().int().positive();
+export type OutboxSeq = z.infer<typeof OutboxSeq>;
+
+/** One purchase as the store's outbox numbered it. */
+export const PurchaseEntry = z.object({ seq: OutboxSeq, purchase: PosPurchase }).strict();
+export type PurchaseEntry = z.infer<typeof PurchaseEntry>;
+
+/**
+ * Store → cloud: purchases made at a store, pushed in batches of its outbox, seq ascending. `batchId` is the
+ * idempotency key (the gateway sends `<storeId>:<firstSeq>-<lastSeq>`): a batch sent again is ignored and answered
+ * as the first time. `eventId` keeps each purchase idempotent too.
+ */
+export const PurchaseBatch = z
+  .object({
+    storeId: StoreId,
+    batchId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/),
+    entries: z.array(PurchaseEntry).min(1).max(500),
+  })
+  .strict()
+  .refine((b) => b.entries.every((e, i) => i === 0 || e.seq > b.entries[i - 1]!.seq), {
+    message: 'entries must be in ascending seq order, each seq once',
+    path: ['entries'],
+  });
 export type PurchaseBatch = z.infer<typeof PurchaseBatch>;
 
+/** Sequence numbers `from`..`to` (inclusive) the cloud has not received although it has later ones. */
+export const SeqGap = z.object({ from: OutboxSeq, to: OutboxSeq }).strict();
+export type SeqGap = z.infer<typeof SeqGap>;
+
+/** Where the cloud is in one store's outbox sequence. */
+export const SyncWatermark = z
+  .object({
+    /** Every seq up to this one was received (0: none yet). */
+    highestContiguousSeq: z.number().int().nonnegative(),
+    /** The highest seq received (0: none yet). */
+    highestSeenSeq: z.number().int().nonnegative(),
+    /** The missing ranges below `highestSeenSeq`, lowest first (at most 100). Should always be empty. */
+    gaps: z.array(SeqGap).max(100),
+  })
+  .strict();
+export type SyncWatermark = z.infer<typeof SyncWatermark>;
+
 export const PurchaseBatchResult = z
-  .object({ accepted: z.number().int().nonnegative(), duplicates: z.number().int().nonnegative() })
+  .object({
+    accepted: z.number().int().nonnegative(),
+    duplicates: z.number().int().nonnegative(),
+    ...SyncWatermark.shape,
+  })
   .strict();
 export type PurchaseBatchResult = z.infer<typeof PurchaseBatchResult>;
+
+/** Body of cloud-sync `GET /v1/stores/{storeId}/sync`. */
+export const StoreSyncStatus = z.object({ storeId: StoreId, ...SyncWatermark.shape }).strict();
+export type StoreSyncStatus = z.infer<typeof StoreSyncStatus>;
 
 export const ProfilePurchase = z
   .object({ itemId: ItemId, at: Timestamp, channel: z.enum(['online', 'store']) })
