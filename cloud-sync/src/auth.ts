@@ -1,7 +1,7 @@
 import { StoreId } from '@aisle/contracts';
-import { hashSecret, verifySecret } from '@aisle/contracts/credentials';
+import { hashSecret, StoreCredential as StoreCredentialEntry, verifySecret } from '@aisle/contracts/credentials';
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HttpError } from './http';
 import type { CloudStore } from './store';
 
@@ -15,13 +15,11 @@ import type { CloudStore } from './store';
 /** The id the operator's credential uses; no store may have it. */
 export const OPERATOR_ID = 'admin';
 
-/** A store credential as the cloud keeps it: the store and the salted hash of its secret. */
-export const StoreCredential = z
-  .object({
-    storeId: StoreId.refine((id) => id !== OPERATOR_ID, `"${OPERATOR_ID}" is the operator's id, not a store's`),
-    secretHash: z.string().regex(/^hmac-sha256\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'hmac-sha256$<salt>$<hash>'),
-  })
-  .strict();
+/** A store credential the cloud accepts: the contract's, with a store id other than the operator's. */
+export const StoreCredential = StoreCredentialEntry.refine(
+  (c) => c.storeId !== OPERATOR_ID,
+  `"${OPERATOR_ID}" is the operator's id, not a store's`,
+);
 export type StoreCredential = z.infer<typeof StoreCredential>;
 
 /** The authenticated caller of a request. */

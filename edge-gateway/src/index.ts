@@ -4,5 +4,5 @@ export { DeviceRegistry } from './devices/registry';
 export { GatewayError } from './errors';
 export { createGateway, type Gateway, type GatewayDeps, type ListeningGateway } from './gateway';
 export { createLogger } from './logger';
-export { newScreenToken, pairScreenInDatabase, ScreenTokenFile } from './realtime/pairing';
+export { pairScreenInDatabase } from './realtime/pairing';
 export { GatewayStore } from './store/db';

@@ -32,7 +32,7 @@ export {
   sizeUnavailable,
   stay,
 } from './scenarios';
-export { newScreenTokens, SCREEN_TOKENS_FILE, ScreenTokens } from './screen-tokens';
+export { newScreenTokens, SCREEN_TOKENS_FILE } from './screen-tokens';
 export { type Publish, ShopperSimulation, type SimulationOptions } from './shoppers';
 export {
   demoCustomers,

@@ -34,13 +34,14 @@ import {
   StoreAssortment,
   topics,
 } from '@aisle/contracts';
+import { ScreenTokenFile } from '@aisle/contracts/credentials';
 import mqtt from 'mqtt';
 import type { Socket } from 'socket.io-client';
 import { z } from 'zod';
 import { readCloudAdminSecret, readCloudCredential } from './cloud-credentials';
 import { DeviceCredential } from './fleet';
 import { createRng, pick, type Rng, shortId } from './random';
-import { SCREEN_TOKENS_FILE, ScreenTokens } from './screen-tokens';
+import { SCREEN_TOKENS_FILE } from './screen-tokens';
 
 /** A device message a scenario sends. */
 export type ScenarioMessage = BeaconSighting | ProductInteraction | RfidRead;
@@ -537,7 +538,7 @@ export async function runScenarioCommand(argv: readonly string[], say = (line: s
   }
 
   // every kiosk and mirror of the plan, as the screens would connect: with the device tokens the demo paired them with
-  const tokens = ScreenTokens.parse(JSON.parse(readFileSync(join(values.data, SCREEN_TOKENS_FILE), 'utf8')));
+  const tokens = ScreenTokenFile.parse(JSON.parse(readFileSync(join(values.data, SCREEN_TOKENS_FILE), 'utf8')));
   const tokenOf = (screenId: string) => {
     const token = tokens.find((t) => t.screenId === screenId)?.token;
     if (!token) throw new Error(`no device token for screen ${screenId} in ${SCREEN_TOKENS_FILE}`);

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DeviceId, ScreenKind } from '@aisle/contracts';
+import { newSecret, ScreenTokenFile } from '@aisle/contracts/credentials';
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import { GatewayError } from '../errors';
 import { GatewayStore } from '../store/db';
 
@@ -12,18 +12,7 @@ export interface PairedScreen {
   kind: ScreenKind;
 }
 
-/** Entries of a screen-token file (`AISLE_SCREEN_TOKENS`): screens paired ahead of start, e.g. by the demo. */
-export const ScreenTokenFile = z.array(
-  z.object({ screenId: DeviceId, kind: ScreenKind, token: z.string().min(16).max(256) }).strict(),
-);
-export type ScreenTokenFile = z.infer<typeof ScreenTokenFile>;
-
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
-
-/** A new device token: 256 random bits, base64url. */
-export function newScreenToken(): string {
-  return randomBytes(32).toString('base64url');
-}
 
 /**
  * Device tokens of the store's screens (`screen_tokens`). Only the token's sha256 is stored; the token is shown once,
@@ -46,7 +35,7 @@ export class ScreenPairing {
 
   /** Pairs a screen with a new token and returns it (the only time it is seen). */
   pair(screenId: string, kind: ScreenKind): string {
-    const token = newScreenToken();
+    const token = newSecret();
     this.register(screenId, kind, token);
     return token;
   }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { DeviceId, StoreId } from './common';
+import { ScreenKind } from './store';
 import { TOPIC_FAMILIES, type TopicFamily } from './topics';
 
 /*
@@ -44,6 +45,19 @@ export function verifySecret(secret: string, stored: string): boolean {
   const actual = createHmac('sha256', salt).update(secret).digest();
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
+
+/** A store's credential as cloud-sync keeps it (`AISLE_CLOUD_STORES`): the store and the salted hash of its secret. */
+export const StoreCredential = z.object({ storeId: StoreId, secretHash: SecretHash }).strict();
+export type StoreCredential = z.infer<typeof StoreCredential>;
+
+/**
+ * Screens paired ahead of the gateway's start (`AISLE_SCREEN_TOKENS`, written by the demo): each screen's device
+ * token (`newSecret()`), which the gateway keeps only as a hash.
+ */
+export const ScreenTokenFile = z.array(
+  z.object({ screenId: DeviceId, kind: ScreenKind, token: z.string().min(16).max(256) }).strict(),
+);
+export type ScreenTokenFile = z.infer<typeof ScreenTokenFile>;
 
 // --- staff PINs (screens) ---------------------------------------------------------------------------------------
 

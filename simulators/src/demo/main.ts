@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FloorPlan, type ScreenKind } from '@aisle/contracts';
+import { ScreenTokenFile } from '@aisle/contracts/credentials';
 import { z } from 'zod';
 import { demoCatalog } from '../catalog';
 import { readCloudAdminSecret, readCloudCredential } from '../cloud-credentials';
 import { connectFleet, DeviceCredential, type Fleet } from '../fleet';
-import { ScreenTokens } from '../screen-tokens';
 import { ShopperSimulation } from '../shoppers';
 import { demoCustomers, withKnownShoppers } from '../store';
 import { choosePort } from './ports';
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   simTimer = setInterval(() => sim.tick(Date.now()), 1_000);
 
   // each screen's URL carries its store and device token (the screen keeps both, so a reload without them works)
-  const tokens = ScreenTokens.parse(JSON.parse(readFileSync(files.screenTokens, 'utf8')));
+  const tokens = ScreenTokenFile.parse(JSON.parse(readFileSync(files.screenTokens, 'utf8')));
   const screen = (kind: ScreenKind) => {
     const s = plan.screens.find((p) => p.kind === kind);
     const token = tokens.find((t) => t.screenId === s?.id)?.token;
