@@ -1,20 +1,27 @@
-import { Catalog, CustomerId, CustomerProfile, PurchaseBatch, StoreAssortment, StoreId } from '@aisle/contracts';
+import {
+  Catalog,
+  CustomerId,
+  CustomerProfile,
+  Product,
+  ProfilePage,
+  PurchaseBatch,
+  PurchaseBatchResult,
+  StoreAssortment,
+  StoreId,
+  StoreSyncStatus,
+} from '@aisle/contracts';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import {
-  authenticate,
-  hashOperatorSecret,
-  principalKey,
-  RateLimiter,
-  requireOperator,
-  requireStoreOrOperator,
-  StoreCredential,
-  unauthorized,
-} from './auth';
-import { apiError, HttpError, notFound, parseOr400 } from './http';
+import { authenticate, hashOperatorSecret, principalKey, RateLimiter, StoreCredential, unauthorized } from './auth';
+import { onCartPurchases, registerCartsRoutes } from './carts';
+import { onCustomerPurchases, registerCustomersRoutes } from './customers';
+import type { FeatureContext } from './feature';
+import { apiError, HttpError, notFound } from './http';
 import { registerModelRoutes } from './registry';
+import { Routes } from './route';
 import { CloudStore, SeqConflictError } from './store';
+import { registerTrainingRoutes, startTrainingSchedule, type TrainingOptions } from './training';
 
 export const CloudSeed = z
   .object({
@@ -45,19 +52,19 @@ export interface CloudOptions {
   stores?: readonly StoreCredential[];
   /** Requests per credential: `perSecond` on average, `burst` at once (defaults 50 and 500); over it, 429. */
   rateLimit?: { perSecond: number; burst: number };
+  /** The scheduled training runs (off when unset). */
+  training?: TrainingOptions;
 }
+
+const Health = z.object({ status: z.literal('pass') });
+const CatalogBody = z.object({ items: z.array(Product) });
+const CountBody = z.object({ count: z.number().int().nonnegative() });
 
 /** `?cursor=N&limit=M` of the profile feed. */
 export const ProfileQuery = z.object({
   cursor: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(2000).default(500),
 });
-
-const rawStoreId = (params: unknown) => (params as { storeId: string }).storeId;
-const storeIdOf = (params: unknown) =>
-  parseOr400(StoreId, (params as { storeId: string }).storeId, 'invalid_id', 'bad store id');
-const customerIdOf = (params: unknown) =>
-  parseOr400(CustomerId, (params as { customerId: string }).customerId, 'invalid_id', 'bad customer id');
 
 /**
  * The cloud profile service: catalog, profiles and assortments for stores, purchases from them, and the model
@@ -117,86 +124,186 @@ export async function createCloud(opts: CloudOptions) {
         .send(apiError('rate_limited', `too many requests; retry in ${wait} s`));
   });
 
-  app.get('/health', async () => ({ status: 'pass' }));
+  const routes = new Routes(app);
+  const ctx: FeatureContext = { routes, store, logger: opts.logger, now };
+  const StorePath = z.object({ storeId: StoreId });
+  const CustomerPath = z.object({ customerId: CustomerId });
 
-  /** Any store and the operator. */
-  app.get('/v1/catalog', async () => ({ items: await store.catalog() }));
+  routes.add(
+    { method: 'GET', url: '/health', tag: 'service', summary: 'Liveness', access: 'public', response: Health },
+    async () => ({ status: 'pass' as const }),
+  );
 
-  /** Any store (every customer is in scope for every store for now) and the operator. */
-  app.get('/v1/customers/:customerId', async (req) => {
-    const profile = await store.customer(customerIdOf(req.params));
-    if (!profile) throw notFound('no such customer');
-    return profile;
-  });
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v1/catalog',
+      tag: 'catalog',
+      summary: 'The whole catalog',
+      access: 'any',
+      response: CatalogBody,
+    },
+    async () => ({ items: await store.catalog() }),
+  );
 
-  /** Creates or replaces a profile (the web shop changes online carts this way); stores see it on their next pull. */
-  app.put('/v1/customers/:customerId', async (req) => {
-    requireOperator(req);
-    const customerId = customerIdOf(req.params);
-    const profile = parseOr400(CustomerProfile, req.body, 'invalid_body', 'body does not match CustomerProfile');
-    if (profile.customerId !== customerId)
-      throw new HttpError(400, 'customer_mismatch', 'the profile must belong to the customer in the path');
-    await store.upsertCustomers([profile]);
-    return profile;
-  });
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v1/customers/:customerId',
+      tag: 'customers',
+      summary: "A customer's profile",
+      access: 'any',
+      params: CustomerPath,
+      response: CustomerProfile,
+      errors: [404],
+    },
+    async ({ params }) => {
+      const profile = await store.customer(params.customerId);
+      if (!profile) throw notFound('no such customer');
+      return profile;
+    },
+  );
 
-  /**
-   * The profiles a store caches, changed after `cursor`. For now every customer is in scope for every store;
-   * scoping profiles to the stores a customer uses is a later issue.
-   */
-  app.get('/v1/stores/:storeId/profiles', async (req) => {
-    requireStoreOrOperator(req, rawStoreId(req.params));
-    storeIdOf(req.params);
-    const { cursor, limit } = parseOr400(ProfileQuery, req.query, 'invalid_query', 'bad cursor or limit');
-    return await store.profilesSince(cursor, limit);
-  });
+  routes.add(
+    {
+      method: 'PUT',
+      url: '/v1/customers/:customerId',
+      tag: 'customers',
+      summary: 'Create or replace a profile',
+      description: 'Stores in scope see the change on their next pull.',
+      access: 'operator',
+      params: CustomerPath,
+      body: CustomerProfile,
+      response: CustomerProfile,
+    },
+    async ({ params, body }) => {
+      if (body.customerId !== params.customerId)
+        throw new HttpError(400, 'customer_mismatch', 'the profile must belong to the customer in the path');
+      await store.upsertCustomers([body]);
+      return body;
+    },
+  );
 
-  app.get('/v1/stores/:storeId/assortment', async (req) => {
-    requireStoreOrOperator(req, rawStoreId(req.params));
-    const assortment = await store.assortment(storeIdOf(req.params));
-    if (!assortment) throw notFound('no assortment for this store');
-    return assortment;
-  });
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v1/stores/:storeId/profiles',
+      tag: 'stores',
+      summary: 'The profiles a store caches, changed after a cursor',
+      access: 'store',
+      params: StorePath,
+      query: ProfileQuery,
+      response: ProfilePage,
+    },
+    async ({ query }) => store.profilesSince(query.cursor, query.limit),
+  );
 
-  app.put('/v1/stores/:storeId/assortment', async (req) => {
-    requireOperator(req);
-    const storeId = storeIdOf(req.params);
-    const assortment = parseOr400(StoreAssortment, req.body, 'invalid_body', 'body does not match StoreAssortment');
-    if (assortment.storeId !== storeId)
-      throw new HttpError(400, 'store_mismatch', 'the assortment must belong to the store in the path');
-    await store.putAssortments([assortment]);
-    return assortment;
-  });
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v1/stores/:storeId/assortment',
+      tag: 'stores',
+      summary: "A store's assortment: stock, aisles and promotions",
+      access: 'store',
+      params: StorePath,
+      response: StoreAssortment,
+      errors: [404],
+    },
+    async ({ params }) => {
+      const assortment = await store.assortment(params.storeId);
+      if (!assortment) throw notFound('no assortment for this store');
+      return assortment;
+    },
+  );
 
-  app.post('/v1/stores/:storeId/purchases', async (req) => {
-    requireStoreOrOperator(req, rawStoreId(req.params));
-    const storeId = storeIdOf(req.params);
-    const batch = parseOr400(PurchaseBatch, req.body, 'invalid_body', 'body does not match PurchaseBatch');
-    if (batch.storeId !== storeId || batch.entries.some((e) => e.purchase.storeId !== storeId))
-      throw new HttpError(400, 'store_mismatch', 'every purchase must belong to the store in the path');
-    try {
-      return await store.addPurchases(storeId, batch, now());
-    } catch (err) {
-      if (err instanceof SeqConflictError) throw new HttpError(409, 'seq_conflict', err.message);
-      throw err;
-    }
-  });
+  routes.add(
+    {
+      method: 'PUT',
+      url: '/v1/stores/:storeId/assortment',
+      tag: 'stores',
+      summary: "Replace a store's assortment",
+      access: 'operator',
+      params: StorePath,
+      body: StoreAssortment,
+      response: StoreAssortment,
+    },
+    async ({ params, body }) => {
+      if (body.storeId !== params.storeId)
+        throw new HttpError(400, 'store_mismatch', 'the assortment must belong to the store in the path');
+      await store.putAssortments([body]);
+      return body;
+    },
+  );
 
-  /** The cloud's watermark in the store's outbox sequence, and the gaps below the highest seq it has. */
-  app.get('/v1/stores/:storeId/sync', async (req) => {
-    requireStoreOrOperator(req, rawStoreId(req.params));
-    const storeId = storeIdOf(req.params);
-    return { storeId, ...(await store.syncStatus(storeId)) };
-  });
+  routes.add(
+    {
+      method: 'POST',
+      url: '/v1/stores/:storeId/purchases',
+      tag: 'sync',
+      summary: "Apply a batch of the store's outbox",
+      description:
+        'Applied once per batch id and once per outbox seq; a batch sent again gets the first answer. A seq reused ' +
+        'for another purchase is a 409 (the store database was reset or restored).',
+      access: 'store',
+      params: StorePath,
+      body: PurchaseBatch,
+      response: PurchaseBatchResult,
+      errors: [409],
+    },
+    async ({ params, body }) => {
+      if (body.storeId !== params.storeId || body.entries.some((e) => e.purchase.storeId !== params.storeId))
+        throw new HttpError(400, 'store_mismatch', 'every purchase must belong to the store in the path');
+      let result: PurchaseBatchResult;
+      try {
+        result = await store.addPurchases(params.storeId, body, now());
+      } catch (err) {
+        if (err instanceof SeqConflictError) throw new HttpError(409, 'seq_conflict', err.message);
+        throw err;
+      }
+      const purchases = body.entries.map((e) => e.purchase);
+      await onCustomerPurchases(ctx, params.storeId, purchases);
+      await onCartPurchases(ctx, params.storeId, purchases);
+      return result;
+    },
+  );
 
-  app.get('/v1/stores/:storeId/purchases/count', async (req) => {
-    requireStoreOrOperator(req, rawStoreId(req.params));
-    return { count: await store.purchaseCount(storeIdOf(req.params)) };
-  });
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v1/stores/:storeId/sync',
+      tag: 'sync',
+      summary: "The cloud's watermark in the store's outbox sequence, and the gaps below the highest seq it has",
+      access: 'store',
+      params: StorePath,
+      response: StoreSyncStatus,
+    },
+    async ({ params }) => ({ storeId: params.storeId, ...(await store.syncStatus(params.storeId)) }),
+  );
+
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v1/stores/:storeId/purchases/count',
+      tag: 'sync',
+      summary: 'How many purchases of the store the cloud holds',
+      access: 'store',
+      params: StorePath,
+      response: CountBody,
+    },
+    async ({ params }) => ({ count: await store.purchaseCount(params.storeId) }),
+  );
+
+  registerCustomersRoutes(ctx);
+  registerCartsRoutes(ctx);
+  registerTrainingRoutes(ctx);
+  const stopTraining = startTrainingSchedule(ctx, opts.training);
 
   registerModelRoutes(app, store, { now, fileLimit: opts.modelFileLimit ?? 200 * 1024 * 1024 });
 
-  app.addHook('onClose', async () => store.close());
-  return { app, store };
+  app.addHook('onClose', async () => {
+    await stopTraining();
+    await store.close();
+  });
+  return { app, store, routes };
 }
 export type Cloud = Awaited<ReturnType<typeof createCloud>>;

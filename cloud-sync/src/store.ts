@@ -15,9 +15,13 @@ import {
 import Database from 'better-sqlite3';
 import { type Dialect, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { type CartsTables, cartsMigration } from './carts/schema';
+import { type CustomersTables, customersMigration } from './customers/schema';
+import type { Migration } from './migration';
+import { type TrainingTables, trainingMigration } from './training/schema';
 
 /** The tables, as kysely sees them. Epoch-ms columns are BIGINT on PostgreSQL and come back as numbers. */
-export interface CloudTables {
+export interface CloudTables extends CustomersTables, CartsTables, TrainingTables {
   products: { item_id: string; product: string };
   customers: { customer_id: string; profile: string; change_seq: number };
   purchases: {
@@ -133,12 +137,6 @@ function postgresPool(url: string, onError: (err: Error) => void): pg.Pool {
 }
 
 /**
- * A migration's statements for each dialect, or one list for `both` (SQLite gives BIGINT columns integer affinity, so
- * where the dialects differ only by BIGINT one list serves).
- */
-type Migration = { sqlite: readonly string[]; postgres: readonly string[] } | { both: readonly string[] };
-
-/**
  * Numbered migrations (version = index + 1), recorded in `schema_migrations`. Append, never edit. A SQLite file of
  * the previous releases counted applied migrations in `user_version`; those count as applied here.
  */
@@ -217,6 +215,12 @@ const migrations: readonly Migration[] = [
         received_at BIGINT NOT NULL, PRIMARY KEY (store_id, batch_id))`,
     ],
   },
+  // 6: identities, merges, each store's scope of customers and its profile feed with tombstones
+  customersMigration,
+  // 7: carts (per-line versions, the losing edits kept for audit) and web-shop events
+  cartsMigration,
+  // 8: training runs and model cards
+  trainingMigration,
 ];
 
 /** The newest schema version this build knows. */
@@ -365,7 +369,7 @@ export class CloudStore {
   }
 
   /** Adds `n` to a counter in the caller's transaction and returns the new value; the row lock serialises writers. */
-  private async bump(trx: Transaction<CloudTables>, name: string, n: number): Promise<number> {
+  async bump(trx: Transaction<CloudTables>, name: string, n: number): Promise<number> {
     const row = await trx
       .updateTable('counters')
       .set((eb) => ({ value: eb('value', '+', n) }))

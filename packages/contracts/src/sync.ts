@@ -90,6 +90,8 @@ export const CustomerProfile = z
       .regex(/^[0-9a-f]{64}$/)
       .optional(),
     segment: z.string().max(32).optional(),
+    /** The store the customer mostly shops at: its gateway always caches this profile. */
+    homeStoreId: StoreId.optional(),
     consent: ConsentFlags,
     favouriteCategories: z.array(z.string()).max(20),
     /** Taste vector: the customer's affinity to each category, 0..1, learned from their history. */

@@ -1,0 +1,14 @@
+import type { FeatureContext } from '../feature';
+
+/** Registers the customers routes. */
+export function registerCustomersRoutes(_ctx: FeatureContext): void {}
+
+/**
+ * Called after a store's purchase batch was applied, outside its transaction and before the store gets its answer.
+ * A batch sent again calls it again with the same purchases: it must be idempotent.
+ */
+export async function onCustomerPurchases(
+  _ctx: FeatureContext,
+  _storeId: string,
+  _purchases: readonly import('@aisle/contracts').PosPurchase[],
+): Promise<void> {}
