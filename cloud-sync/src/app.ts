@@ -15,9 +15,11 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { authenticate, hashOperatorSecret, principalKey, RateLimiter, StoreCredential, unauthorized } from './auth';
 import { onCartPurchases, registerCartsRoutes } from './carts';
+import { registerConsentRoutes } from './consent';
 import { onCustomerPurchases, registerCustomersRoutes } from './customers';
 import type { FeatureContext } from './feature';
 import { apiError, HttpError, notFound } from './http';
+import { registerInventoryRoutes } from './inventory';
 import { registerModelRoutes } from './registry';
 import { Routes } from './route';
 import { CloudStore, SeqConflictError } from './store';
@@ -296,6 +298,8 @@ export async function createCloud(opts: CloudOptions) {
   registerCustomersRoutes(ctx);
   registerCartsRoutes(ctx);
   registerTrainingRoutes(ctx);
+  registerConsentRoutes(ctx);
+  registerInventoryRoutes(ctx);
   const stopTraining = startTrainingSchedule(ctx, opts.training);
 
   registerModelRoutes(app, store, { now, fileLimit: opts.modelFileLimit ?? 200 * 1024 * 1024 });

@@ -16,12 +16,14 @@ import Database from 'better-sqlite3';
 import { type Dialect, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { type CartsTables, cartsMigration } from './carts/schema';
+import { type ConsentTables, consentMigration } from './consent/schema';
 import { type CustomersTables, customersMigration } from './customers/schema';
+import { type InventoryTables, inventoryMigration } from './inventory/schema';
 import type { Migration } from './migration';
 import { type TrainingTables, trainingMigration } from './training/schema';
 
 /** The tables, as kysely sees them. Epoch-ms columns are BIGINT on PostgreSQL and come back as numbers. */
-export interface CloudTables extends CustomersTables, CartsTables, TrainingTables {
+export interface CloudTables extends CustomersTables, CartsTables, TrainingTables, ConsentTables, InventoryTables {
   products: { item_id: string; product: string };
   customers: { customer_id: string; profile: string; change_seq: number };
   purchases: {
@@ -221,6 +223,10 @@ const migrations: readonly Migration[] = [
   cartsMigration,
   // 8: training runs and model cards
   trainingMigration,
+  // 9: consent records per purpose
+  consentMigration,
+  // 10: catalog and per-store inventory change feeds
+  inventoryMigration,
 ];
 
 /** The newest schema version this build knows. */
