@@ -20,6 +20,7 @@ import { onCustomerPurchases, registerCustomersRoutes } from './customers';
 import type { FeatureContext } from './feature';
 import { apiError, HttpError, notFound } from './http';
 import { registerInventoryRoutes } from './inventory';
+import { openApiDocument } from './openapi';
 import { registerModelRoutes } from './registry';
 import { Routes } from './route';
 import { CloudStore, SeqConflictError } from './store';
@@ -57,6 +58,9 @@ export interface CloudOptions {
   /** The scheduled training runs (off when unset). */
   training?: TrainingOptions;
 }
+
+/** The API's version in the OpenAPI document. */
+export const CLOUD_API_VERSION = '1.0.0';
 
 const Health = z.object({ status: z.literal('pass') });
 const CatalogBody = z.object({ items: z.array(Product) });
@@ -110,11 +114,18 @@ export async function createCloud(opts: CloudOptions) {
     reply.code(404).send(apiError('not_found', `no route ${req.method} ${req.url}`));
   });
 
-  // every route but /health needs a credential (checked before the body is read), then a request budget
+  // every route fastify registers, to check each has a spec (OpenAPI covers the whole API)
+  const registered: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') registered.push({ method, url: r.url });
+  });
+  const routes = new Routes(app);
+
+  // every route but the public ones needs a credential (checked before the body is read), then a request budget
   const operatorHash = hashOperatorSecret(opts.adminSecret);
   const limiter = new RateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 500, now);
   app.addHook('onRequest', async (req, reply) => {
-    if (req.routeOptions.url === '/health') return;
+    if (routes.isPublic(req.routeOptions.url)) return;
     const principal = await authenticate(req.headers.authorization, store, operatorHash);
     if (!principal) throw unauthorized();
     req.principal = principal;
@@ -126,7 +137,6 @@ export async function createCloud(opts: CloudOptions) {
         .send(apiError('rate_limited', `too many requests; retry in ${wait} s`));
   });
 
-  const routes = new Routes(app);
   const ctx: FeatureContext = { routes, store, logger: opts.logger, now };
   const StorePath = z.object({ storeId: StoreId });
   const CustomerPath = z.object({ customerId: CustomerId });
@@ -302,12 +312,24 @@ export async function createCloud(opts: CloudOptions) {
   registerInventoryRoutes(ctx);
   const stopTraining = startTrainingSchedule(ctx, opts.training);
 
-  registerModelRoutes(app, store, { now, fileLimit: opts.modelFileLimit ?? 200 * 1024 * 1024 });
+  routes.add(
+    {
+      method: 'GET',
+      url: '/openapi.json',
+      tag: 'service',
+      summary: 'This document',
+      access: 'public',
+      response: z.record(z.string(), z.unknown()),
+    },
+    async () => openApiDocument(routes.specs, CLOUD_API_VERSION),
+  );
+
+  registerModelRoutes(ctx, opts.modelFileLimit ?? 200 * 1024 * 1024);
 
   app.addHook('onClose', async () => {
     await stopTraining();
     await store.close();
   });
-  return { app, store, routes };
+  return { app, store, routes, registered };
 }
 export type Cloud = Awaited<ReturnType<typeof createCloud>>;

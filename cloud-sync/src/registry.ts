@@ -1,13 +1,7 @@
-import { ModelRelease, StoreId } from '@aisle/contracts';
-import type {
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
-import type { Logger } from 'pino';
+import { ModelRelease, ModelReleases, StoreId } from '@aisle/contracts';
 import { z } from 'zod';
-import { requireOperator, requireStoreOrOperator } from './auth';
+import { requireOperator } from './auth';
+import type { FeatureContext } from './feature';
 import { HttpError, notFound, parseOr400 } from './http';
 import type { CloudStore } from './store';
 
@@ -28,6 +22,8 @@ export const PublishModelRequest = z
   .strict();
 export type PublishModelRequest = z.infer<typeof PublishModelRequest>;
 
+const UploadedFile = z.object({ version: Version, name: FileName, sha256: Sha256 });
+
 /** The parts of a model card (model.json) the registry checks a release against; the rest is the gateway's. */
 const CardRefs = z.object({
   kind: z.string().optional(),
@@ -44,28 +40,52 @@ const fileNameOf = (p: Record<string, string>) => parseOr400(FileName, p.name, '
  * The model registry: files are uploaded per version (sha256 computed here), then a version is published to a
  * store with a rollout; gateways list their releases and download the files.
  */
-export function registerModelRoutes(
-  app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>,
-  store: CloudStore,
-  opts: { now: () => number; fileLimit: number },
-): void {
+export function registerModelRoutes({ routes, store, now }: FeatureContext, fileLimit: number): void {
+  const app = routes.app;
   // Raw bytes only on the upload route, with its own body limit; every other route keeps JSON and the small limit.
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
       done(null, body),
     );
-    scope.put('/v1/models/:version/files/:name', { bodyLimit: opts.fileLimit }, async (req, reply) => {
+    scope.put('/v1/models/:version/files/:name', { bodyLimit: fileLimit }, async (req, reply) => {
       requireOperator(req);
       const version = versionOf(params(req));
       const name = fileNameOf(params(req));
       if (!Buffer.isBuffer(req.body))
         throw new HttpError(400, 'invalid_body', 'expected the file as an application/octet-stream body');
-      const result = await store.putModelFile(version, name, req.body, opts.now());
+      const result = await store.putModelFile(version, name, req.body, now());
       if (result.status === 'published')
         throw new HttpError(409, 'version_published', `version ${version} is published; its files cannot change`);
       return reply.code(result.status === 'stored' ? 201 : 200).send({ version, name, sha256: result.sha256 });
     });
+  });
+
+  const FilePath = z.object({ version: Version, name: FileName });
+  routes.document({
+    method: 'PUT',
+    url: '/v1/models/:version/files/:name',
+    tag: 'models',
+    summary: 'Upload one file of a model version (raw bytes)',
+    description: '201 when stored, 200 when the same bytes were there; 409 once the version is published.',
+    access: 'operator',
+    params: FilePath,
+    response: UploadedFile,
+    status: 201,
+    errors: [409, 413],
+    binary: { request: true },
+  });
+  routes.document({
+    method: 'GET',
+    url: '/v1/models/:version/files/:name',
+    tag: 'models',
+    summary: 'Download one file of a model version (raw bytes, ETag = sha256)',
+    description: 'The operator, or a store the version was published to; to any other store the file does not exist.',
+    access: 'any',
+    params: FilePath,
+    response: z.unknown(),
+    errors: [404],
+    binary: { response: true },
   });
 
   /** The operator, or a store the version was published to; to any other store the file does not exist (404). */
@@ -80,27 +100,45 @@ export function registerModelRoutes(
     return reply.type('application/octet-stream').header('etag', `"${file.sha256}"`).send(file.bytes);
   });
 
-  app.put('/v1/stores/:storeId/models/:version', async (req) => {
-    requireOperator(req);
-    const storeId = parseOr400(StoreId, params(req).storeId, 'invalid_id', 'bad store id');
-    const version = versionOf(params(req));
-    const body = parseOr400(PublishModelRequest, req.body, 'invalid_body', 'body does not match { kind, rollout }');
-    const release: ModelRelease = {
-      version,
-      kind: body.kind,
-      files: await releaseFiles(store, version, body.kind),
-      rollout: body.rollout,
-      createdAt: opts.now(),
-    };
-    if (!(await store.putRelease(storeId, release)))
-      throw new HttpError(409, 'model_changed', `files of ${version} changed while publishing; publish again`);
-    return release;
-  });
+  routes.add(
+    {
+      method: 'PUT',
+      url: '/v1/stores/:storeId/models/:version',
+      tag: 'models',
+      summary: 'Publish (or re-publish with another rollout) a model version to a store',
+      description: 'The files must be uploaded first and agree with the card (409 otherwise).',
+      access: 'operator',
+      params: z.object({ storeId: StoreId, version: Version }),
+      body: PublishModelRequest,
+      response: ModelRelease,
+      errors: [409],
+    },
+    async ({ params: { storeId, version }, body }) => {
+      const release: ModelRelease = {
+        version,
+        kind: body.kind,
+        files: await releaseFiles(store, version, body.kind),
+        rollout: body.rollout,
+        createdAt: now(),
+      };
+      if (!(await store.putRelease(storeId, release)))
+        throw new HttpError(409, 'model_changed', `files of ${version} changed while publishing; publish again`);
+      return release;
+    },
+  );
 
-  app.get('/v1/stores/:storeId/models', async (req) => {
-    requireStoreOrOperator(req, params(req).storeId ?? '');
-    return { releases: await store.releases(parseOr400(StoreId, params(req).storeId, 'invalid_id', 'bad store id')) };
-  });
+  routes.add(
+    {
+      method: 'GET',
+      url: '/v1/stores/:storeId/models',
+      tag: 'models',
+      summary: "A store's model releases, oldest first",
+      access: 'store',
+      params: z.object({ storeId: StoreId }),
+      response: ModelReleases,
+    },
+    async ({ params }) => ({ releases: await store.releases(params.storeId) }),
+  );
 }
 
 /**

@@ -52,6 +52,8 @@ export interface RouteSpec<
   status?: number;
   /** Error statuses worth documenting besides 400/401/403/429 (e.g. 404, 409). */
   errors?: readonly number[];
+  /** Bodies that are raw bytes (`application/octet-stream`) rather than JSON; documented, parsed by the route. */
+  binary?: { request?: boolean; response?: boolean };
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -69,6 +71,16 @@ export class Routes {
   readonly specs: RouteSpec[] = [];
 
   constructor(readonly app: CloudApp) {}
+
+  /** Whether the route at `url` (fastify's pattern) needs no credential. */
+  isPublic(url: string | undefined): boolean {
+    return this.specs.some((s) => s.access === 'public' && s.url === url);
+  }
+
+  /** Records the spec of a route registered by hand (a raw-bytes body, its own body limit): OpenAPI only. */
+  document(spec: RouteSpec): void {
+    this.specs.push(spec);
+  }
 
   add<
     P extends z.ZodType | undefined = undefined,
