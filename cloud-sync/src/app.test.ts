@@ -33,8 +33,13 @@ const outboxBatch = (firstSeq: number, purchases: (typeof purchase)[]) => ({
   batchId: `seoul-01:${firstSeq}-${firstSeq + purchases.length - 1}`,
   entries: purchases.map((p, i) => ({ seq: firstSeq + i, purchase: p })),
 });
+/** Customers of seoul-01: its feed carries them (a store's feed carries the customers in its scope). */
 const profiles = (n: number, from = 1) =>
-  Array.from({ length: n }, (_, i) => ({ ...customer, customerId: `cus-${String(from + i).padStart(4, '0')}` }));
+  Array.from({ length: n }, (_, i) => ({
+    ...customer,
+    customerId: `cus-${String(from + i).padStart(4, '0')}`,
+    homeStoreId: 'seoul-01',
+  }));
 
 describe.each(testBackends())('cloud-sync on $name', (backend) => {
   let cloud: Cloud | undefined;
@@ -156,9 +161,9 @@ describe.each(testBackends())('cloud-sync on $name', (backend) => {
     const last = await page(`/v1/stores/seoul-01/profiles?cursor=${second.cursor}&limit=2`);
     expect(last).toMatchObject({ profiles: [{ customerId: 'cus-0005' }], more: false });
     const idle = await page(`/v1/stores/seoul-01/profiles?cursor=${last.cursor}`);
-    expect(idle).toEqual({ profiles: [], cursor: last.cursor, more: false });
-    // every customer is in scope for every store (for now)
-    expect((await page('/v1/stores/busan-02/profiles')).profiles).toHaveLength(5);
+    expect(idle).toEqual({ profiles: [], deleted: [], cursor: last.cursor, more: false });
+    // none of them is in busan-02's scope
+    expect((await page('/v1/stores/busan-02/profiles')).profiles).toHaveLength(0);
   });
 
   it('puts a changed profile after the cursor again, so stores see the new online cart', async () => {

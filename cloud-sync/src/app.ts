@@ -16,10 +16,10 @@ import { z } from 'zod';
 import { authenticate, hashOperatorSecret, principalKey, RateLimiter, StoreCredential, unauthorized } from './auth';
 import { onCartPurchases, registerCartsRoutes } from './carts';
 import { registerConsentRoutes } from './consent';
-import { onCustomerPurchases, registerCustomersRoutes } from './customers';
+import { inStoreScope, onCustomerPurchases, registerCustomersRoutes, storePage } from './customers';
 import type { FeatureContext } from './feature';
 import { apiError, HttpError, notFound } from './http';
-import { registerInventoryRoutes } from './inventory';
+import { putAssortment, putProducts, registerInventoryRoutes } from './inventory';
 import { openApiDocument } from './openapi';
 import { registerModelRoutes } from './registry';
 import { Routes } from './route';
@@ -84,9 +84,9 @@ export async function createCloud(opts: CloudOptions) {
   });
   try {
     if (seed && (await store.isEmpty())) {
-      await store.upsertProducts(seed.catalog.items);
+      await putProducts(store, seed.catalog.items);
       await store.upsertCustomers(seed.customers);
-      await store.putAssortments(seed.assortments);
+      for (const assortment of seed.assortments) await putAssortment(store, assortment);
       opts.logger.info(
         { items: seed.catalog.items.length, customers: seed.customers.length, assortments: seed.assortments.length },
         'seeded an empty database',
@@ -164,14 +164,21 @@ export async function createCloud(opts: CloudOptions) {
       url: '/v1/customers/:customerId',
       tag: 'customers',
       summary: "A customer's profile",
+      description: 'A store sees only the customers in its scope (others are 404); see the profile feed.',
       access: 'any',
       params: CustomerPath,
       response: CustomerProfile,
       errors: [404],
     },
-    async ({ params }) => {
+    async ({ params, req }) => {
       const profile = await store.customer(params.customerId);
-      if (!profile) throw notFound('no such customer');
+      // to a store, a customer outside its scope does not exist (it may look one up by identifier instead)
+      const principal = req.principal;
+      if (
+        !profile ||
+        (principal?.kind === 'store' && !(await inStoreScope(store, principal.storeId, profile.customerId)))
+      )
+        throw notFound('no such customer');
       return profile;
     },
   );
@@ -201,13 +208,16 @@ export async function createCloud(opts: CloudOptions) {
       method: 'GET',
       url: '/v1/stores/:storeId/profiles',
       tag: 'stores',
-      summary: 'The profiles a store caches, changed after a cursor',
+      summary: 'The profiles a store caches, changed after a cursor, and the customers it must drop',
+      description:
+        "The store's scope: customers whose home store it is, who bought there in the last 90 days or were looked " +
+        'up there in the last 30. `deleted` lists customers erased, merged away or out of scope.',
       access: 'store',
       params: StorePath,
       query: ProfileQuery,
       response: ProfilePage,
     },
-    async ({ query }) => store.profilesSince(query.cursor, query.limit),
+    async ({ params, query }) => storePage(store, params.storeId, query.cursor, query.limit, now()),
   );
 
   routes.add(
@@ -242,7 +252,7 @@ export async function createCloud(opts: CloudOptions) {
     async ({ params, body }) => {
       if (body.storeId !== params.storeId)
         throw new HttpError(400, 'store_mismatch', 'the assortment must belong to the store in the path');
-      await store.putAssortments([body]);
+      await putAssortment(store, body);
       return body;
     },
   );

@@ -16,7 +16,8 @@ const secrets = { [A]: newSecret(), [B]: newSecret() };
 const token = { [A]: storeToken(A, secrets[A]), [B]: storeToken(B, secrets[B]) };
 const OPERATOR = operatorToken(TEST_ADMIN_SECRET);
 
-const customer = CustomerProfile.parse(schemaExamples.CustomerProfile.example);
+/** B's customer: in B's scope, not in A's. */
+const customer = CustomerProfile.parse({ ...schemaExamples.CustomerProfile.example, homeStoreId: B });
 const purchase = schemaExamples.PosPurchase.example;
 const assortmentOf = (storeId: string, onHand = 4): StoreAssortment => ({
   storeId,
@@ -201,6 +202,8 @@ describe.each(testBackends())('cloud-sync credentials on $name', (backend) => {
     }
     expect((await store.customer('cus-0001'))?.firstName).toBe(customer.firstName);
     expect(await store.modelFileSha('new-1', 'model.onnx')).toBeUndefined();
+    // a customer outside a store's scope does not exist for it
+    expect((await as(token[A], { method: 'GET', url: '/v1/customers/cus-0001' })).statusCode).toBe(404);
     for (const route of sharedRoutes)
       expect((await as(OPERATOR, route.request)).statusCode, route.name).toBeLessThan(300);
     for (const route of storeRoutes)

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { parseRollout } from '@aisle/contracts';
 import pino from 'pino';
 import { z } from 'zod';
 import { CloudSeed, createCloud } from './app';
 import { StoreCredential } from './auth';
 import { CloudStoreError } from './store';
+import { TrainingOptions } from './training';
 
 const logger = pino({ level: process.env.AISLE_LOG_LEVEL ?? 'info' });
 const dataDir = process.env.AISLE_DATA_DIR ?? 'data';
@@ -50,6 +52,38 @@ if (adminSecret !== undefined && adminSecret.length < 16) {
 if (adminSecret === undefined)
   logger.warn('AISLE_CLOUD_ADMIN_SECRET is not set: no operator (publishing models, editing customers) can sign in');
 
+/**
+ * Scheduled training (off unless AISLE_CLOUD_TRAIN_EVERY_MINUTES is set): a run every N minutes when at least
+ * AISLE_CLOUD_TRAIN_MIN_PURCHASES (default 1) purchases arrived since the last model, released with
+ * AISLE_CLOUD_TRAIN_ROLLOUT (`canary:<percent>` (default canary:10), `shadow:<percent>` or `full`).
+ */
+function readTraining(): TrainingOptions | undefined {
+  const every = process.env.AISLE_CLOUD_TRAIN_EVERY_MINUTES;
+  if (!every) return undefined;
+  const rolloutText = process.env.AISLE_CLOUD_TRAIN_ROLLOUT;
+  const rollout = rolloutText ? parseRollout(rolloutText) : undefined;
+  if (rolloutText && !rollout) {
+    logger.fatal(`AISLE_CLOUD_TRAIN_ROLLOUT must be canary:<percent>, shadow:<percent> or full, got "${rolloutText}"`);
+    process.exit(2);
+  }
+  const min = process.env.AISLE_CLOUD_TRAIN_MIN_PURCHASES;
+  const parsed = TrainingOptions.safeParse({
+    everyMinutes: Number(every),
+    ...(rollout && { rollout }),
+    ...(min && { minPurchases: Number(min) }),
+  });
+  if (!parsed.success) {
+    const [setting, rule, value] =
+      parsed.error.issues[0]?.path[0] === 'minPurchases'
+        ? ['AISLE_CLOUD_TRAIN_MIN_PURCHASES', 'a whole number ≥ 0', min]
+        : ['AISLE_CLOUD_TRAIN_EVERY_MINUTES', 'a number of minutes > 0 (at most a week)', every];
+    logger.fatal(`${setting} must be ${rule}, got "${value}"`);
+    process.exit(2);
+  }
+  return parsed.data;
+}
+const training = readTraining();
+
 /** AISLE_CLOUD_DATABASE_URL (postgres://… or sqlite:<path>), else the SQLite file AISLE_CLOUD_DB or <data>/cloud.db. */
 const database =
   process.env.AISLE_CLOUD_DATABASE_URL || `sqlite:${process.env.AISLE_CLOUD_DB || `${dataDir}/cloud.db`}`;
@@ -63,6 +97,7 @@ async function open() {
       seed: readSeed(process.env.AISLE_CLOUD_SEED),
       stores: readStores(process.env.AISLE_CLOUD_STORES),
       adminSecret,
+      ...(training && { training }),
     });
   } catch (err) {
     if (!(err instanceof CloudStoreError)) throw err;

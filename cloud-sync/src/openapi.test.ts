@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createCloud } from './app';
-import { OPENAPI_FILE, renderOpenApi } from './docs';
+import { currentOpenApi, OPENAPI_FILE } from './docs';
 
 describe('the OpenAPI document', () => {
   it('is up to date in docs/openapi.json (run `npm run docs -w @aisle/cloud-sync`)', async () => {
-    expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(await renderOpenApi());
+    expect(JSON.parse(readFileSync(OPENAPI_FILE, 'utf8'))).toEqual(await currentOpenApi());
   });
 
   it('documents every route the service registers, and nothing else', async () => {

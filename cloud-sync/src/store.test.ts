@@ -268,11 +268,17 @@ describe('CloudStore on a SQLite file of an earlier release', () => {
     const first = await CloudStore.open(path);
     await first.upsertCustomers([profile('cus-0001'), profile('cus-0002')]);
     await first.close();
-    // rewind it to how the previous release left it: user_version 2, no schema_migrations, no counters
+    // rewind it to how the previous release left it: user_version 2, only the tables of schema 2 (no
+    // schema_migrations, no counters, no later feature tables), customers without the later created_seq column
     const old = new Database(path);
-    old.exec(
-      'DROP TABLE schema_migrations; DROP TABLE counters; DROP TABLE stores; DROP TABLE store_inbox; DROP TABLE store_sync; DROP TABLE store_batches;',
-    );
+    const schema2 = ['products', 'customers', 'purchases', 'assortments', 'model_files', 'model_releases'];
+    const tables = old.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    for (const table of tables) if (!schema2.includes(table)) old.exec(`DROP TABLE ${table}`);
+    const indexes = old.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL");
+    for (const index of indexes.pluck().all())
+      if (!['purchases_store', 'customers_change', 'model_releases_version'].includes(index))
+        old.exec(`DROP INDEX ${index}`);
+    old.exec('ALTER TABLE customers DROP COLUMN created_seq');
     old.pragma('user_version = 2');
     old.close();
     const store = await CloudStore.open(path);

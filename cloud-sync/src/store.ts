@@ -17,6 +17,7 @@ import { type Dialect, Kysely, PostgresDialect, SqliteDialect, sql, type Transac
 import pg from 'pg';
 import { type CartsTables, cartsMigration } from './carts/schema';
 import { type ConsentTables, consentMigration } from './consent/schema';
+import { writeProfiles } from './customers/profiles';
 import { type CustomersTables, customersMigration } from './customers/schema';
 import { type InventoryTables, inventoryMigration } from './inventory/schema';
 import type { Migration } from './migration';
@@ -25,7 +26,8 @@ import { type TrainingTables, trainingMigration } from './training/schema';
 /** The tables, as kysely sees them. Epoch-ms columns are BIGINT on PostgreSQL and come back as numbers. */
 export interface CloudTables extends CustomersTables, CartsTables, TrainingTables, ConsentTables, InventoryTables {
   products: { item_id: string; product: string };
-  customers: { customer_id: string; profile: string; change_seq: number };
+  /** `created_seq`: the `customers` counter value at creation (a stitch keeps the oldest customer; migration 6). */
+  customers: { customer_id: string; profile: string; change_seq: number; created_seq: number };
   purchases: {
     event_id: string;
     store_id: string;
@@ -414,33 +416,66 @@ export class CloudStore {
   /**
    * Inserts or replaces profiles; each one gets the next value of the change counter, in order (a profile twice in
    * the batch keeps its last version and value). The counter is bumped first in the transaction, so concurrent
-   * batches commit in counter order and a cursor pull never skips a change.
+   * batches commit in counter order and a cursor pull never skips a change. In the same transaction each store in a
+   * profile's scope gets a feed row, the identities a profile names are registered, and its home store is placed in
+   * its scope (see customers/profiles.ts).
    */
   async upsertCustomers(profiles: readonly CustomerProfile[]): Promise<void> {
     if (profiles.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
       const base = (await this.bump(trx, 'customers', profiles.length)) - profiles.length;
-      for (const part of chunks(lastByKey(profiles, (c) => c.customerId)))
-        await trx
-          .insertInto('customers')
-          .values(
-            part.map(({ item: c, index }) => ({
-              customer_id: c.customerId,
-              profile: JSON.stringify(c),
-              change_seq: base + index + 1,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.column('customer_id').doUpdateSet({
-              profile: (eb) => eb.ref('excluded.profile'),
-              change_seq: (eb) => eb.ref('excluded.change_seq'),
-            }),
-          )
-          .execute();
+      const changes = lastByKey(profiles, (c) => c.customerId).map(({ item, index }) => ({
+        profile: item,
+        seq: base + index + 1,
+      }));
+      await writeProfiles(trx, changes);
     });
   }
 
-  /** Profiles changed after `cursor`, oldest change first, at most `limit`; `cursor` of the page is its last change. */
+  /**
+   * Read-modify-write of one profile without losing a concurrent writer's change: `change` gets the profile as
+   * stored and returns the new one (or undefined to leave it); the write happens only if nobody wrote the profile in
+   * between (its change counter is still the one read), else `change` runs again on the newer profile. `change` may
+   * read other tables (it runs outside the write's transaction). Returns the profile as written or left, or undefined
+   * for an unknown customer.
+   */
+  async updateCustomer(
+    customerId: string,
+    change: (profile: CustomerProfile) => Promise<CustomerProfile | undefined> | CustomerProfile | undefined,
+  ): Promise<CustomerProfile | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.db
+        .selectFrom('customers')
+        .select(['profile', 'change_seq'])
+        .where('customer_id', '=', customerId)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const current = CustomerProfile.parse(JSON.parse(row.profile));
+      const next = await change(current);
+      if (next === undefined) return current;
+      if (next.customerId !== customerId) throw new Error(`updateCustomer(${customerId}) got ${next.customerId}`);
+      const written = await this.db.transaction().execute(async (trx) => {
+        const seq = await this.bump(trx, 'customers', 1);
+        // the counter's row lock orders writers; a profile written since our read has a newer change_seq
+        const now = await trx
+          .selectFrom('customers')
+          .select('change_seq')
+          .where('customer_id', '=', customerId)
+          .executeTakeFirst();
+        if (Number(now?.change_seq) !== Number(row.change_seq)) return false;
+        await writeProfiles(trx, [{ profile: next, seq }]);
+        return true;
+      });
+      if (written) return next;
+      if (attempt >= 50) throw new Error(`the profile of ${customerId} kept changing while being updated`);
+    }
+  }
+
+  /**
+   * Every profile changed after `cursor`, whatever its scope, oldest change first, at most `limit`; `cursor` of the
+   * page is its last change. The operator's view: it lists no tombstones (a store pulls its own feed,
+   * customers/feed.ts `storePage`).
+   */
   async profilesSince(cursor: number, limit: number): Promise<ProfilePage> {
     const rows = await this.db
       .selectFrom('customers')
@@ -452,6 +487,7 @@ export class CloudStore {
     const page = rows.slice(0, limit);
     return {
       profiles: page.map((r) => CustomerProfile.parse(JSON.parse(r.profile))),
+      deleted: [],
       cursor: page.length > 0 ? Number(page.at(-1)!.change_seq) : cursor,
       more: rows.length > limit,
     };

@@ -42,3 +42,11 @@ export {
   type KnownShopperOptions,
   withKnownShoppers,
 } from './store';
+export {
+  runWebShopCommand,
+  WebShop,
+  type WebShopAction,
+  WebShopError,
+  type WebShopOptions,
+  type WebShopStats,
+} from './webshop';

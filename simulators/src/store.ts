@@ -90,6 +90,8 @@ export function demoCustomers(
       firstName: pick(names, FIRST_NAMES),
       loyaltyId: demoLoyaltyId(i + 1),
       phoneHash: phoneHash(demoPhone(i + 1)),
+      // the demo store (demoFloorPlan's) is their home: its gateway caches them
+      homeStoreId: 'seoul-01',
       segment: pick(rng, ['new', 'regular', 'loyal']),
       consent: { personalization: rng() < 0.8, location: rng() < 0.7 },
       favouriteCategories,

@@ -5,9 +5,10 @@ import { devices } from './commands/devices';
 import { gateway } from './commands/gateway';
 import { recsys } from './commands/recsys';
 import { screens } from './commands/screens';
+import { train } from './commands/train';
 
 /** Every subcommand, in the order `aisle --help` lists them. Add new ones (`aisle recsys …`) here. */
-const commands: readonly Command[] = [gateway, devices, screens, decisions, recsys];
+const commands: readonly Command[] = [gateway, devices, screens, decisions, recsys, train];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -110,9 +110,18 @@ export const CustomerProfile = z
 export type CustomerProfile = z.infer<typeof CustomerProfile>;
 export type CustomerProfileInput = z.input<typeof CustomerProfile>;
 
-/** Cloud → store: the profiles a store caches, changed since a cursor. */
+/**
+ * Cloud → store: the profiles a store caches, changed since a cursor, and the tombstones: customers the store must
+ * drop (erased, merged into another customer, or no longer in the store's scope). A customer is in one list or the
+ * other, as of the page's `cursor` (its last change); a store applies both with the cursor, at once.
+ */
 export const ProfilePage = z
-  .object({ profiles: z.array(CustomerProfile), cursor: z.number().int().nonnegative(), more: z.boolean() })
+  .object({
+    profiles: z.array(CustomerProfile),
+    deleted: z.array(CustomerId).default([]),
+    cursor: z.number().int().nonnegative(),
+    more: z.boolean(),
+  })
   .strict();
 export type ProfilePage = z.infer<typeof ProfilePage>;
 
