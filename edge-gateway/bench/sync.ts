@@ -86,6 +86,8 @@ function profile(i: number): CustomerProfile {
     customerId: `cust-${String(i).padStart(6, '0')}`,
     firstName: `Name${i % 1_000}`,
     loyaltyId: `L${String(i).padStart(9, '0')}`,
+    // the benchmark store is every profile's home: its scoped feed carries all of them
+    homeStoreId: STORE_ID,
     consent: { personalization: i % 20 !== 0, location: i % 4 !== 0 },
     favouriteCategories: [category(0), category(1)],
     tastes: Object.fromEntries(Array.from({ length: 2 + (i % 5) }, (_, k) => [category(k), ((i + k) % 10) / 10])),

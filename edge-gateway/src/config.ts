@@ -24,7 +24,19 @@ export const GatewayConfig = z
             url: z.url(),
             username: z.string().optional(),
             password: z.string().optional(),
+            /** Must be unique per gateway on that broker and stable across its restarts (see persistentSession). */
             clientId: z.string().min(1).default('aisle-gateway'),
+            /**
+             * Keep the gateway's MQTT session at the broker while it is away (clean session off, QoS 1 subscription):
+             * sales a till publishes at QoS 1 while the gateway restarts, crashes or is upgraded wait at the broker
+             * and arrive when it reconnects, instead of being lost. What store IT should know: the broker holds
+             * those messages up to its own limit (Mosquitto: `max_queued_messages`, 1000 by default; raise it for
+             * long outages), QoS 0 traffic (beacon sightings) is not queued, two gateways must never share a
+             * clientId, and a retired gateway's session stays until the broker expires it
+             * (`persistent_client_expiration`) or a client connects once with its clientId and a clean session.
+             * Off: every connect starts afresh and what was published meanwhile is gone (tests, throwaway gateways).
+             */
+            persistentSession: z.boolean().default(true),
           })
           .strict()
           .optional(),

@@ -47,6 +47,7 @@ import { ShopperMemory, type TouchAction } from './shoppers/memory';
 import { GatewayStore } from './store/db';
 import { SightingWriter } from './store/sighting-writer';
 import { CloudClient } from './sync/cloud-client';
+import { pullInventory } from './sync/inventory-pull';
 import { createOutboxSync } from './sync/outbox';
 
 export interface GatewayDeps {
@@ -329,6 +330,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       },
       pos: (p, at) => {
         if (!store.recordPurchase(p, at)) return;
+        metrics.purchases.inc();
         feed.purchased(p, at);
         screenServices.onPurchase(p, at);
         const shopper = p.shopperDeviceId ? presence.get(p.shopperDeviceId) : undefined;
@@ -491,11 +493,9 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   async function pullProfilesOnce(): Promise<void> {
     try {
       await pullProfiles({ source: cloud, cache: profiles, storeId, onProfile: feed.onProfile });
-      const fresh = await cloud.assortment(storeId);
-      if (fresh) {
-        store.saveAssortment(fresh);
-        assortment = new Assortment(catalog, fresh);
-      }
+      // stock by cursor; the whole assortment (promotions) only when the feed says it changed
+      const stock = await pullInventory({ source: cloud, store, storeId, now });
+      if (stock.changes > 0 || stock.refetched) assortment = new Assortment(catalog, stock.assortment);
     } catch (err) {
       log('sync').warn({ err: (err as Error).message }, 'cannot refresh profiles and stock from the cloud');
     }

@@ -149,6 +149,11 @@ export function createMetrics(probes: MetricProbes) {
         if (probes.outboxOldestAgeSeconds) this.set(probes.outboxOldestAgeSeconds());
       },
     }),
+    purchases: new Counter({
+      name: 'aisle_purchases_total',
+      help: 'Sales committed to the gateway database (each once; the outbox carries them to the cloud)',
+      registers: [registry],
+    }),
     cloudPushes: new Counter({
       name: 'aisle_cloud_pushes_total',
       help: 'Outbox batches sent to the cloud, by result',

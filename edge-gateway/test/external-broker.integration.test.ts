@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { DeadLetterNotice, PresenceEvent, topics } from '@aisle/contracts';
 import { until } from '@aisle/testkit';
 import mqtt from 'mqtt';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ExternalBroker } from '../src/broker/external';
 import { type Fixture, startFixture } from './fixture';
 
 /**
@@ -26,13 +28,40 @@ function sighting(scannerId: string, deviceId: string, n: number) {
 }
 
 async function gatewayOn(url: string, storeId: string, username?: string, password?: string): Promise<Fixture> {
-  const fx = await startFixture(
-    { mqtt: { external: { url, username, password, clientId: `gw-${storeId}` } } },
-    {},
-    storeId,
-  );
+  const clientId = `gw-${storeId}`;
+  const fx = await startFixture({ mqtt: { external: { url, username, password, clientId } } }, {}, storeId);
+  // the gateway's session outlives it (persistentSession): ended here so the broker does not keep it
+  cleanups.push(() => forgetSession(url, clientId, username, password));
   cleanups.push(() => fx.close());
   return fx;
+}
+
+/** Ends a persistent session at the broker: its client id connects once with a clean session. */
+async function forgetSession(url: string, clientId: string, username?: string, password?: string): Promise<void> {
+  await (await mqtt.connectAsync(url, { clientId, username, password, clean: true, reconnectPeriod: 0 })).endAsync();
+}
+
+/** An ExternalBroker of its own (no gateway around it) that records the topics it hands on. */
+function bareBroker(storeId: string, clientId: string, persistentSession: boolean) {
+  const received: string[] = [];
+  const broker = new ExternalBroker({
+    url: SYSTEM_MOSQUITTO,
+    clientId,
+    persistentSession,
+    storeId,
+    logger: pino({ level: 'silent' }),
+    onMessage: (msg) => received.push(msg.payload.toString()),
+  });
+  return { broker, received };
+}
+
+/** Publishes `count` messages at QoS 1 on one till's topic of `storeId`, each acknowledged by the broker. */
+async function publishSales(storeId: string, count: number): Promise<string[]> {
+  const till = await mqtt.connectAsync(SYSTEM_MOSQUITTO, { clientId: `till-${storeId}` });
+  const sent = Array.from({ length: count }, (_, i) => `sale-${i}`);
+  for (const body of sent) await till.publishAsync(topics.posPurchase(storeId, 'till-1'), body, { qos: 1 });
+  await till.endAsync();
+  return sent;
 }
 
 describe('external-broker mode', () => {
@@ -67,6 +96,38 @@ describe('external-broker mode', () => {
     expect(notice).toMatchObject({ reason: 'bad_json', topic: topics.beaconSighting(storeId, 'scanner-footwear') });
     const health = (await (await fetch(`${fx.urls.httpUrl}/health`)).json()) as { checks: Record<string, unknown[]> };
     expect(health.checks.broker?.[0]).toMatchObject({ status: 'pass', output: `external broker ${SYSTEM_MOSQUITTO}` });
+  });
+
+  it('keeps its session: QoS 1 messages published while it is away all reach it when it is back, none acked unseen', async () => {
+    const storeId = `keep-${process.pid}`;
+    const clientId = `gw-${storeId}`;
+    cleanups.push(() => forgetSession(SYSTEM_MOSQUITTO, clientId));
+    const first = bareBroker(storeId, clientId, true);
+    await first.broker.listen();
+    await first.broker.close();
+    // the broker queues these for the absent gateway and sends them right behind its next CONNACK: mqtt.js acks
+    // each one as soon as it emitted it, so a gateway that listened only after connecting lost the first few
+    const sent = await publishSales(storeId, 50);
+    const second = bareBroker(storeId, clientId, true);
+    cleanups.push(() => second.broker.close());
+    await second.broker.listen();
+    await until('every queued message', () => second.received.length >= sent.length);
+    expect(second.received).toEqual(sent);
+  });
+
+  it('with persistentSession off, starts afresh: what was published while it was away is not delivered', async () => {
+    const storeId = `fresh-${process.pid}`;
+    const clientId = `gw-${storeId}`;
+    const first = bareBroker(storeId, clientId, false);
+    await first.broker.listen();
+    await first.broker.close();
+    await publishSales(storeId, 3);
+    const second = bareBroker(storeId, clientId, false);
+    cleanups.push(() => second.broker.close());
+    await second.broker.listen();
+    await publishSales(storeId, 1); // delivered: published while it listens, and after the three
+    await until('the sale published while it listens', () => second.received.length > 0);
+    expect(second.received).toEqual(['sale-0']);
   });
 
   it('with a Mosquitto that requires credentials and an ACL: refuses strangers and other devices’ topics', async () => {

@@ -46,8 +46,9 @@ export async function demoStoreFiles(dir: string, storeId: string, opts: DemoSto
   const floorPlanPath = join(dir, 'floor-plan.json');
   writeFileSync(floorPlanPath, JSON.stringify(plan));
   const assortment: StoreAssortment | undefined = opts.assortment ? demoAssortment(plan, catalog) : undefined;
-  const customers: CustomerProfile[] =
-    opts.customers === true ? demoCustomers(20, 11, Date.now(), catalog) : [...(opts.customers || [])];
+  const customers: CustomerProfile[] = (
+    opts.customers === true ? demoCustomers(20, 11, Date.now(), catalog) : [...(opts.customers || [])]
+  ).map((c) => ({ ...c, homeStoreId: plan.storeId })); // in this store's scope, so its gateway caches them
   // the store's credential (the gateway's) and the operator's (a test editing customers or publishing models)
   const storeSecret = newSecret();
   const adminSecret = newSecret();

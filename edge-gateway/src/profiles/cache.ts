@@ -29,6 +29,8 @@ interface Written {
   stored: [CustomerProfile, CustomerProfile | undefined][];
   inserted: number;
   evicted: string[];
+  /** Customers the cloud said to drop: gone from memory and unpinned too. */
+  dropped?: readonly string[];
 }
 
 /**
@@ -115,14 +117,23 @@ export class ProfileCache {
   }
 
   /**
-   * `upsert`, and sets cursor `name` in the same transaction: a page is applied together with
-   * its cursor or not at all.
+   * A page of the cloud's profile feed in one transaction: removes the `deleted` customers (erased,
+   * merged into another, out of this store's scope: their rows, device and identity indexes, and
+   * afterwards their pins and in-memory entries), upserts `profiles`, and sets cursor `name`. A page
+   * is applied together with its cursor or not at all. Returns how many profiles were stored.
    */
-  upsertPage(name: string, cursor: number, profiles: readonly CustomerProfile[], onStored?: OnStored): number {
+  applyPage(
+    name: string,
+    page: { cursor: number; profiles: readonly CustomerProfile[]; deleted: readonly string[] },
+    onStored?: OnStored,
+  ): number {
     return this.commit(() => {
-      const written = this.write(profiles, onStored !== undefined);
-      this.stmts.setCursor.run(name, cursor);
-      return written;
+      const removed = page.deleted.filter((id) => this.stmts.remove.run(id).changes > 0);
+      // the count the eviction inside write() works from must not include the rows just removed
+      this.count -= removed.length;
+      const written = this.write(page.profiles, onStored !== undefined);
+      this.stmts.setCursor.run(name, page.cursor);
+      return { ...written, dropped: page.deleted };
     }, onStored);
   }
 
@@ -220,7 +231,14 @@ export class ProfileCache {
 
   /** Runs `work` in a transaction, then applies its result to the memory side and tells `onStored`. */
   private commit(work: () => Written, onStored: OnStored | undefined): number {
-    const written = this.db.transaction(work)();
+    const count = this.count;
+    let written: Written;
+    try {
+      written = this.db.transaction(work)();
+    } catch (err) {
+      this.count = count; // rolled back: so is any change work made to the count
+      throw err;
+    }
     // SQLite committed: the in-memory state follows
     this.pendingUse.clear();
     this.count += written.inserted - written.evicted.length;
@@ -233,6 +251,11 @@ export class ProfileCache {
     for (const id of written.evicted) {
       this.memory.delete(id);
       this.corrupt.delete(id);
+    }
+    for (const id of written.dropped ?? []) {
+      this.memory.delete(id);
+      this.corrupt.delete(id);
+      this.pinned.delete(id);
     }
     if (onStored) for (const [profile, previous] of written.stored) onStored(profile, previous);
     return written.stored.length;

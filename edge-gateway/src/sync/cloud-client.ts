@@ -2,6 +2,7 @@ import {
   ApiError,
   Catalog,
   CustomerProfile,
+  InventoryPage,
   type ModelRelease,
   ModelReleases,
   type Product,
@@ -60,12 +61,13 @@ export class CloudClient {
   /** One file of a model version, as bytes; the caller checks it against the release's sha256. */
   async modelFile(version: string, name: string): Promise<Buffer> {
     const path = `/v1/models/${encodeURIComponent(version)}/files/${encodeURIComponent(name)}`;
-    const res = await this.send('GET', path);
-    try {
-      return Buffer.from(await res.arrayBuffer());
-    } catch (err) {
-      throw new CloudError(`GET ${path}: download failed: ${(err as Error).message}`, res.status);
-    }
+    return this.send('GET', path, undefined, async (res) => {
+      try {
+        return Buffer.from(await res.arrayBuffer());
+      } catch (err) {
+        throw new CloudError(`GET ${path}: download failed: ${(err as Error).message}`, res.status);
+      }
+    });
   }
 
   pushPurchases(batch: PurchaseBatch): Promise<PurchaseBatchResult> {
@@ -77,37 +79,59 @@ export class CloudClient {
     );
   }
 
-  private async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
-    const res = await this.send(method, path, body);
-    const json: unknown = await res.json().catch(() => undefined);
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new CloudError(`${method} ${path}: answer does not match the contract`, res.status);
-    return parsed.data;
+  private request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    return this.send(method, path, body, async (res) => {
+      const json: unknown = await res.json().catch(() => undefined);
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw new CloudError(`${method} ${path}: answer does not match the contract`, res.status);
+      return parsed.data;
+    });
   }
 
-  /** Sends a request within the timeout; an unreachable cloud or a non-2xx answer is a CloudError. */
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+  /**
+   * Sends a request and reads its answer with `read`, all within the timeout; an unreachable cloud or a non-2xx
+   * answer is a CloudError.
+   */
+  private async send<T>(method: string, path: string, body: unknown, read: (res: Response) => Promise<T>): Promise<T> {
     const url = new URL(path, this.baseUrl);
-    let res: Response;
+    // A timer of our own rather than AbortSignal.timeout, whose timer does not keep the process alive: a connection
+    // reset at the wrong moment can leave fetch pending with no socket left, and a gateway that was still starting
+    // (fetching the catalog, nothing else running yet) then simply exited (found by chaos:sync).
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, 'TimeoutError')),
+      this.timeoutMs,
+    );
     try {
-      res = await fetch(url, {
-        method,
-        headers: {
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-          ...(this.credential !== undefined && { authorization: `Bearer ${this.credential}` }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw new CloudError(`cloud unreachable at ${this.baseUrl}: ${(err as Error).message}`);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method,
+          headers: {
+            ...(body !== undefined && { 'content-type': 'application/json' }),
+            ...(this.credential !== undefined && { authorization: `Bearer ${this.credential}` }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: abort.signal,
+        });
+      } catch (err) {
+        throw new CloudError(`cloud unreachable at ${this.baseUrl}: ${(err as Error).message}`);
+      }
+      if (!res.ok) {
+        const apiError = ApiError.safeParse(await res.json().catch(() => undefined));
+        const detail = apiError.success ? apiError.data.error.message : res.statusText;
+        throw new CloudError(`${method} ${path} → ${res.status}: ${detail}`, res.status);
+      }
+      return await read(res);
+    } finally {
+      clearTimeout(timer);
     }
-    if (!res.ok) {
-      const apiError = ApiError.safeParse(await res.json().catch(() => undefined));
-      const detail = apiError.success ? apiError.data.error.message : res.statusText;
-      throw new CloudError(`${method} ${path} → ${res.status}: ${detail}`, res.status);
-    }
-    return res;
+  }
+
+  /** The store's stock changed after `cursor` (levels, tombstones), at most `limit` (cloud-sync allows 1..2000). */
+  inventoryPage(storeId: string, cursor: number, limit: number): Promise<InventoryPage> {
+    const query = new URLSearchParams({ cursor: String(cursor), limit: String(limit) });
+    return this.request('GET', `/v1/stores/${encodeURIComponent(storeId)}/inventory?${query}`, InventoryPage);
   }
 }
 
