@@ -24,8 +24,11 @@ export const GatewayConfig = z
             url: z.url(),
             username: z.string().optional(),
             password: z.string().optional(),
-            /** Must be unique per gateway on that broker and stable across its restarts (see persistentSession). */
-            clientId: z.string().min(1).default('aisle-gateway'),
+            /**
+             * Must be unique per gateway on that broker and stable across its restarts (see persistentSession).
+             * Default `aisle-gateway-<storeId>`, so the gateways of several stores can share a broker.
+             */
+            clientId: z.string().min(1).max(128).optional(),
             /**
              * Keep the gateway's MQTT session at the broker while it is away (clean session off, QoS 1 subscription):
              * sales a till publishes at QoS 1 while the gateway restarts, crashes or is upgraded wait at the broker

@@ -385,7 +385,13 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   };
   const external = config.mqtt.external;
   const broker = external
-    ? new ExternalBroker({ ...external, storeId, logger: log('broker'), onMessage })
+    ? new ExternalBroker({
+        ...external,
+        clientId: external.clientId ?? `aisle-gateway-${storeId}`,
+        storeId,
+        logger: log('broker'),
+        onMessage,
+      })
     : await EmbeddedBroker.create({
         logger: log('broker'),
         policy: registry?.policy() ?? openPolicy,

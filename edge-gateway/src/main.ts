@@ -40,7 +40,13 @@ function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {
   };
   if (env.AISLE_MQTT_URL)
     input.mqtt = {
-      external: { url: env.AISLE_MQTT_URL, username: env.AISLE_MQTT_USERNAME, password: env.AISLE_MQTT_PASSWORD },
+      external: {
+        url: env.AISLE_MQTT_URL,
+        username: env.AISLE_MQTT_USERNAME,
+        password: env.AISLE_MQTT_PASSWORD,
+        clientId: env.AISLE_MQTT_CLIENT_ID || undefined,
+        persistentSession: flag('AISLE_MQTT_PERSISTENT_SESSION', env.AISLE_MQTT_PERSISTENT_SESSION),
+      },
     };
   for (const [name, path] of Object.entries(ENV)) {
     const value = env[name];
@@ -53,6 +59,14 @@ function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {
     } else input[path[0]] = value;
   }
   return input as GatewayConfigInput;
+}
+
+/** A yes/no variable: true/1/yes or false/0/no; unset or empty is the default (undefined). */
+function flag(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new GatewayError('bad_config', `${name} must be true or false, got "${value}"`);
 }
 
 /** Names the environment variable behind an invalid setting. */
@@ -68,7 +82,14 @@ function describeConfigError(err: { issues: { path: PropertyKey[]; message: stri
 
 async function main(): Promise<void> {
   const logger = createLogger(process.env.AISLE_LOG_LEVEL ?? 'info');
-  const parsed = GatewayConfig.safeParse(configFromEnv(process.env));
+  let input: GatewayConfigInput;
+  try {
+    input = configFromEnv(process.env);
+  } catch (err) {
+    logger.fatal(`invalid configuration: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const parsed = GatewayConfig.safeParse(input);
   if (!parsed.success) {
     logger.fatal(`invalid configuration: ${describeConfigError(parsed.error)}`);
     process.exit(2);
