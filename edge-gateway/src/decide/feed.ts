@@ -183,7 +183,11 @@ export function createDecisionFeed(opts: DecisionFeedOptions) {
     purchased(p: PosPurchase, at: number): void {
       const assortment = opts.assortment();
       for (const l of p.lines) assortment.sold(l.itemId, l.quantity);
-      const deviceId = p.shopperDeviceId;
+      // a till names the shopper's device, or only the customer (a kiosk hand-over paid at the till): then it is the
+      // device of that customer's visit, so what they bought is not offered to them again (nor missed from their cart)
+      const deviceId =
+        p.shopperDeviceId ??
+        (p.customerId ? [...memory.sessions()].find((s) => s.customerId === p.customerId)?.deviceId : undefined);
       if (!deviceId) return;
       if (p.customerId) {
         memory.identify(deviceId, p.customerId, at);
