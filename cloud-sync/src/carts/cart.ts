@@ -12,7 +12,7 @@ import {
   type Hlc,
   sameEdit,
 } from '@aisle/contracts';
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { CloudStore, CloudTables } from '../store';
 
 /*
@@ -230,8 +230,8 @@ async function putLine(trx: Tx, winner: CartEdit, line: CartLine | undefined): P
  * A customer's cart with each line's version, or undefined when the cart was never edited (then the profile's cart
  * is the cart, see `importedEdits`).
  */
-export async function storedCart(store: CloudStore, customerId: string): Promise<CartView | undefined> {
-  const rows = await store.db.selectFrom('cart_lines').selectAll().where('customer_id', '=', customerId).execute();
+export async function storedCart(db: Kysely<CloudTables>, customerId: string): Promise<CartView | undefined> {
+  const rows = await db.selectFrom('cart_lines').selectAll().where('customer_id', '=', customerId).execute();
   if (rows.length === 0) return undefined;
   let clock: Hlc | null = null;
   const lines: CartLineVersion[] = [];
@@ -275,4 +275,69 @@ function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** The edit id under which a merge carries a line of the merged-away customer's cart to the survivor's. */
+const mergeEditId = (mergeId: string, itemId: string) => `${CLOUD_EDIT_PREFIX}merge:${mergeId}:${itemId}`;
+
+/**
+ * At a merge (in its transaction, before the merged-away customer's row goes): each line of `fromId`'s cart joins
+ * `toId`'s cart as a cloud edit carrying the line's own clock, so the merge of the two carts is the carts' usual
+ * last-writer-wins per line (a line both had keeps the later edit; the other is kept in the audit). `fromId`'s own
+ * edits stay under its id, so an undo finds its cart as it was. Returns the survivor's cart lines for its profile.
+ */
+export async function carryCart(
+  store: CloudStore,
+  trx: Tx,
+  fromId: string,
+  toId: string,
+  mergeId: string,
+  at: number,
+): Promise<CartLine[]> {
+  await openCart(store, trx, fromId, at);
+  await openCart(store, trx, toId, at);
+  const lines = await trx.selectFrom('cart_lines').selectAll().where('customer_id', '=', fromId).execute();
+  const edits = lines.map(
+    (l): CartEdit => ({
+      editId: mergeEditId(mergeId, l.item_id),
+      customerId: toId,
+      itemId: l.item_id,
+      quantity: Number(l.quantity),
+      hlc: { wallMs: Number(l.hlc_wall), counter: Number(l.hlc_counter), node: l.hlc_node },
+      origin: l.store_id === null ? { channel: l.channel } : { channel: l.channel, storeId: l.store_id },
+      // when the line was put in the cart (a line's addedAt comes from its edit)
+      at: Number(l.added_at),
+    }),
+  );
+  if (edits.length > 0) await applyEdits(trx, toId, edits, at);
+  const view = await storedCart(trx, toId);
+  return view ? profileLines(view) : [];
+}
+
+/**
+ * At the undo of a merge: each line the merge carried that still holds the survivor's cart (nobody edited it since)
+ * is removed from it by a cloud edit a tick later. Returns the survivor's cart lines for its profile.
+ */
+export async function uncarryCart(store: CloudStore, trx: Tx, toId: string, mergeId: string, at: number) {
+  await openCart(store, trx, toId, at);
+  const carried = await trx
+    .selectFrom('cart_lines')
+    .selectAll()
+    .where('customer_id', '=', toId)
+    .where('edit_id', 'like', `${mergeEditId(mergeId, '')}%`)
+    .execute();
+  const edits = carried.map(
+    (l): CartEdit => ({
+      editId: `${CLOUD_EDIT_PREFIX}unmerge:${mergeId}:${l.item_id}`,
+      customerId: toId,
+      itemId: l.item_id,
+      quantity: 0,
+      hlc: { wallMs: Math.max(at, Number(l.hlc_wall)), counter: Number(l.hlc_counter) + 1, node: 'cloud' },
+      origin: { channel: 'web' },
+      at,
+    }),
+  );
+  if (edits.length > 0) await applyEdits(trx, toId, edits, at);
+  const view = await storedCart(trx, toId);
+  return view ? profileLines(view) : undefined;
 }

@@ -96,6 +96,57 @@ describe.each(testBackends())('carts on $name', (backend) => {
   });
   afterAll(() => backend.cleanup());
 
+  it("carries the merged-away customer's cart to the survivor line by line by clock, and back at undo", async () => {
+    const other = CustomerProfile.parse({ ...customer, customerId: 'cus-0002', loyaltyId: undefined, onlineCart: [] });
+    const app = await start([{ ...customer, onlineCart: [] }, other]);
+    const edit = (id: string, customerId: string, itemId: string, quantity: number, wallMs: number) => ({
+      ...webEdit(id, itemId, quantity, wallMs),
+      customerId,
+    });
+    const first = await edits(app, [edit('web-a0001', 'cus-0001', 'sku-000001', 1, NOW)]);
+    expect(first.statusCode, first.body).toBe(200);
+    expect((await edits(app, [edit('web-a0002', 'cus-0001', 'sku-000003', 1, NOW)])).statusCode).toBe(200);
+    // cus-0002 has sku-000003 too, edited later (it wins), and sku-000002 the survivor lacks
+    expect((await edits(app, [edit('web-b0001', 'cus-0002', 'sku-000003', 2, NOW + 5)], 'cus-0002')).statusCode).toBe(
+      200,
+    );
+    expect((await edits(app, [edit('web-b0002', 'cus-0002', 'sku-000002', 1, NOW + 6)], 'cus-0002')).statusCode).toBe(
+      200,
+    );
+    clock = NOW + 10;
+    const merged = await app.inject({
+      method: 'POST',
+      url: '/v1/customers/cus-0001/merge',
+      payload: { from: 'cus-0002' },
+    });
+    expect(merged.statusCode).toBe(200);
+    const lines = (await cartOf(app)).lines.map((l) => [l.itemId, l.quantity]);
+    expect(lines.sort()).toEqual([
+      ['sku-000001', 1],
+      ['sku-000002', 1],
+      ['sku-000003', 2],
+    ]);
+    expect((await profileOf(app)).onlineCart.map((l) => l.itemId).sort()).toEqual([
+      'sku-000001',
+      'sku-000002',
+      'sku-000003',
+    ]);
+    // the survivor's next edit keeps the carried lines
+    expect((await edits(app, [edit('web-a0003', 'cus-0001', 'sku-000001', 0, NOW + 20)])).statusCode).toBe(200);
+    expect((await profileOf(app)).onlineCart.map((l) => l.itemId).sort()).toEqual(['sku-000002', 'sku-000003']);
+    // undo: what came only from the merge leaves the survivor; the merged-away cart is back as it was
+    clock = NOW + 30;
+    const mergeId = merged.json().merge.mergeId;
+    expect((await app.inject({ method: 'POST', url: `/v1/merges/${mergeId}/undo` })).statusCode).toBe(200);
+    expect((await cartOf(app)).lines.map((l) => l.itemId)).toEqual([]);
+    expect((await profileOf(app)).onlineCart).toEqual([]);
+    const restored = CartView.parse((await app.inject({ method: 'GET', url: '/v1/customers/cus-0002/cart' })).json());
+    expect(restored.lines.map((l) => [l.itemId, l.quantity]).sort()).toEqual([
+      ['sku-000002', 1],
+      ['sku-000003', 2],
+    ]);
+  });
+
   it("shows a profile's cart with the versions its import gives, then keeps those lines when the cart is edited", async () => {
     const app = await start();
     const before = await cartOf(app);

@@ -144,7 +144,7 @@ export function registerCartsRoutes(ctx: FeatureContext): void {
 
 /** The cart view, from its edits or, never edited, from the profile; 404 for an unknown customer. */
 async function cartOf(ctx: FeatureContext, customerId: string): Promise<CartView> {
-  const stored = await storedCart(ctx.store, customerId);
+  const stored = await storedCart(ctx.store.db, customerId);
   if (stored) return stored;
   const profile = await ctx.store.customer(customerId);
   if (!profile) throw notFound('no such customer');

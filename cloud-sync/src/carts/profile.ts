@@ -17,7 +17,7 @@ export async function syncProfile(
   purchases: readonly ProfilePurchase[] = [],
 ): Promise<void> {
   await ctx.store.updateCustomer(customerId, async (profile) => {
-    const cart = await storedCart(ctx.store, customerId);
+    const cart = await storedCart(ctx.store.db, customerId);
     const onlineCart = cart ? profileLines(cart) : profile.onlineCart;
     const missing = purchases.filter((p) => !profile.recentPurchases.some((r) => samePurchase(r, p)));
     if (missing.length === 0 && sameCart(profile.onlineCart, onlineCart)) return undefined;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { CustomerProfile, type Merge } from '@aisle/contracts';
+import { carryCart, uncarryCart } from '../carts/cart';
 import { HttpError, notFound } from '../http';
 import type { CloudStore, CloudTables } from '../store';
 import { chunked, nextSeq, scopeOf, type Trx, tombstone } from './feed';
@@ -140,7 +141,10 @@ export async function mergeInto(
   const merged = await loadCustomer(trx, mergedId);
   if (!survivor) throw notFound(`no customer ${survivorId}`);
   if (!merged) throw notFound(`no customer ${mergedId}`);
-  const after = mergeProfiles(survivor.profile, merged.profile, now);
+  const mergeId = `mrg-${randomBytes(12).toString('base64url')}`;
+  // the carts merge as carts do, line by line by their clocks (the profiles' lines are only their copies)
+  const onlineCart = await carryCart(store, trx, mergedId, survivorId, mergeId, now);
+  const after = { ...mergeProfiles(survivor.profile, merged.profile, now), onlineCart };
 
   const identities = await trx
     .selectFrom('identities')
@@ -168,7 +172,7 @@ export async function mergeInto(
   await writeProfiles(trx, [{ profile: after, seq: await nextSeq(store, trx) }]);
 
   const row: MergeRow = {
-    merge_id: `mrg-${randomBytes(12).toString('base64url')}`,
+    merge_id: mergeId,
     survivor_id: survivorId,
     merged_id: mergedId,
     survivor_before: JSON.stringify(survivor.profile),
@@ -202,7 +206,10 @@ export async function undoMerge(store: CloudStore, trx: Trx, mergeId: string, no
     throw new HttpError(409, 'customer_exists', `a customer ${m.merged_id} exists again; it cannot be restored`);
   const mergedAt = Number(m.merged_at);
   const parse = (json: string) => CustomerProfile.parse(JSON.parse(json));
-  const restoredSurvivor = unmergeSurvivor(parse(m.survivor_before), parse(m.survivor_after), survivor.profile, now);
+  const unmerged = unmergeSurvivor(parse(m.survivor_before), parse(m.survivor_after), survivor.profile, now);
+  // the lines the merge carried leave the survivor's cart unless edited since; the merged-away cart never moved
+  const cart = await uncarryCart(store, trx, m.survivor_id, mergeId, now);
+  const restoredSurvivor = cart ? { ...unmerged, onlineCart: cart } : unmerged;
   const restored = parse(m.merged_before);
 
   for (const i of JSON.parse(m.identities) as { kind: string; value_hash: string }[])
