@@ -207,6 +207,14 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       ...(registry?.file.devices.filter((d) => d.family === 'pos').map((d) => d.id) ?? []),
     ],
     publish: (topic, payload) => broker.publish(topic, payload, 1),
+    lookup: async (identifier) => {
+      try {
+        return (await cloud.lookupCustomer(storeId, identifier)) ?? undefined;
+      } catch (err) {
+        log('sync').warn({ err: (err as Error).message }, 'cannot look a customer up in the cloud');
+        return undefined;
+      }
+    },
     cartAtRiskMs: config.triggers.cartAtRiskMs,
     insightsK: config.insights.k,
     insightsWindowMs: config.insights.windowMs,

@@ -91,6 +91,28 @@ describe('screen features through the gateway', () => {
     expect(reset.payload).toMatchObject({ personalized: false, shopper: null });
   });
 
+  it('identifies at the kiosk a customer from another store by asking the cloud, which adds this store to their scope', async () => {
+    const visitor = { ...fx.customers[1]!, customerId: 'cus-0900', loyaltyId: 'AISLE-0900', homeStoreId: 'busan-99' };
+    await fx.cloud.store.upsertCustomers([{ ...visitor, appDevices: [], phoneHash: undefined }]);
+    await fx.gateway.refreshProfiles();
+    expect(fx.gateway.profiles.get('cus-0900')).toBeUndefined(); // not this store's customer
+    const kiosk = await screen('kiosk-1');
+    const r = await kiosk.request('identify', { method: 'qr', code: 'AISLE-0900' });
+    if (!r.ok) throw new Error(r.message);
+    expect(r.session.customer!.firstName).toBe(visitor.firstName);
+    expect(fx.gateway.profiles.get('cus-0900')?.loyaltyId).toBe('AISLE-0900');
+    const scope = await fx.cloud.store.db
+      .selectFrom('customer_stores')
+      .select(['store_id', 'reason'])
+      .where('customer_id', '=', 'cus-0900')
+      .execute();
+    expect(scope).toEqual(expect.arrayContaining([{ store_id: STORE, reason: 'nearby' }]));
+    // a code nobody has is still unknown
+    const unknown = await kiosk.request('identify', { method: 'qr', code: 'AISLE-9999' });
+    expect(unknown).toMatchObject({ ok: false, reason: 'unknown' });
+    await kiosk.request('endSession', {});
+  });
+
   it('shows the mirror the garment tried on, and turns a size in stock into a request on the staff screen', async () => {
     const stock = new Map(fx.assortment!.stock.map((s) => [s.itemId, s.onHand]));
     // a garment in stock with another size of its style in stock too

@@ -8,7 +8,7 @@ import type { PosPurchase, RecommendationsPush, RfidRead } from '@aisle/contract
 import type { DecisionFeed } from '../decide/feed';
 import type { ScreenHandlers } from '../realtime/types';
 import type { ScreenServicesContext } from './context';
-import { createKioskService } from './kiosk';
+import { createKioskService, type KioskDeps } from './kiosk';
 import { createMirrorService } from './mirror';
 import { createStaffService } from './staff';
 
@@ -18,6 +18,8 @@ export interface ScreenServicesDeps extends ScreenServicesContext {
   tills: () => readonly string[];
   /** Publishes on the store's broker with QoS 1. */
   publish: (topic: string, payload: string) => void;
+  /** A customer the store does not cache, from the cloud (see KioskDeps.lookup). */
+  lookup?: KioskDeps['lookup'];
   cartAtRiskMs: number;
   insightsK: number;
   insightsWindowMs: number;

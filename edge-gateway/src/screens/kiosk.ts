@@ -9,6 +9,7 @@ import {
   type CustomerProfile,
   type EndSessionRequest,
   type HandoverResult,
+  type Identifier,
   type IdentifyRequest,
   type IdentifyResult,
   type KioskSession,
@@ -36,6 +37,11 @@ export interface KioskDeps extends ScreenServicesContext {
   publish: (topic: string, payload: string) => void;
   /** A customer identified at a kiosk (for staff alerts). */
   onIdentified?: (session: KioskShopper) => void;
+  /**
+   * Asks the cloud for a customer this store does not cache (a shopper from another city): the profile, which the
+   * store then caches, or undefined (unknown, or the cloud unreachable).
+   */
+  lookup?: (identifier: Identifier) => Promise<CustomerProfile | undefined>;
 }
 
 /** A shopper's session at one kiosk. */
@@ -195,6 +201,18 @@ export function createKioskService(deps: KioskDeps) {
     }
   }
 
+  /** A customer the store does not cache, from the cloud (which puts them in this store's scope for a while). */
+  async function lookUp(req: Exclude<IdentifyRequest, { method: 'anonymous' }>): Promise<CustomerProfile | undefined> {
+    if (!deps.lookup) return undefined;
+    const identifier: Identifier =
+      req.method === 'phone'
+        ? { kind: 'phone', hash: createHash('sha256').update(phoneDigits(req.phone)).digest('hex') }
+        : { kind: 'loyalty', value: req.code.trim() };
+    const profile = await deps.lookup(identifier);
+    if (profile) profiles.upsert([profile]);
+    return profile;
+  }
+
   function kioskZone(ctx: ScreenContext): string | undefined {
     return ctx.zoneId ?? deps.floorPlan.screens.find((s) => s.id === ctx.screenId)?.zoneId;
   }
@@ -217,7 +235,7 @@ export function createKioskService(deps: KioskDeps) {
         return { ok: false, reason: 'invalid', message: `kiosk ${ctx.screenId} has no zone in the floor plan` };
       let customerId: string | undefined;
       if (req.method !== 'anonymous') {
-        const profile = find(req);
+        const profile = find(req) ?? (await lookUp(req));
         if (!profile)
           return {
             ok: false,

@@ -2,6 +2,7 @@ import {
   ApiError,
   Catalog,
   CustomerProfile,
+  type Identifier,
   InventoryPage,
   type ModelRelease,
   ModelReleases,
@@ -46,6 +47,15 @@ export class CloudClient {
   profilePage(storeId: string, cursor: number, limit: number): Promise<ProfilePage> {
     const query = new URLSearchParams({ cursor: String(cursor), limit: String(limit) });
     return this.request('GET', `/v1/stores/${encodeURIComponent(storeId)}/profiles?${query}`, ProfilePage);
+  }
+
+  /**
+   * The customer an identifier belongs to, for a store that does not cache them (the cloud puts the store in the
+   * customer's scope for a while, so the profile feed carries their changes), or null when nobody has it.
+   */
+  lookupCustomer(storeId: string, identifier: Identifier): Promise<CustomerProfile | null> {
+    const path = `/v1/stores/${encodeURIComponent(storeId)}/customers/lookup`;
+    return orNull(this.request('POST', path, CustomerProfile, identifier));
   }
 
   /** The store's stock and promotions, or null when the cloud has none for it yet. */
