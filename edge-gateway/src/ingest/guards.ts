@@ -44,4 +44,9 @@ export class RecentIds {
     this.ids.add(id);
     return true;
   }
+
+  /** Forgets an id (its event was not kept after all), so it is new again. */
+  forget(id: string): void {
+    this.ids.delete(id);
+  }
 }

@@ -116,5 +116,9 @@ describe('ingest', () => {
       throw new Error('disk full');
     });
     expect(ingest(good, buf(sighting), 0)).toMatchObject({ ok: false, reason: 'handler_error', detail: 'disk full' });
+    // the event was not stored: the same message again (a device or broker redelivering it) is handled, not dropped
+    vi.mocked(handlers.ble).mockImplementation(() => {});
+    expect(ingest(good, buf(sighting), 0)).toMatchObject({ ok: true });
+    expect(ingest(good, buf(sighting), 0)).toMatchObject({ ok: false, reason: 'duplicate' });
   });
 });

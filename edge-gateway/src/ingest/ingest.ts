@@ -99,12 +99,18 @@ export function createIngest(opts: IngestOptions) {
     if (zone !== undefined && 'zoneId' in msg && msg.zoneId !== zone)
       return reject('wrong_zone', `${deviceId} stands in "${zone}", not "${String(msg.zoneId)}"`);
     if (!recent.add(msg.eventId)) return reject('duplicate');
-    return handle(msg.ts, () => (opts.handlers[family] as (m: unknown, at: number) => void)(result.data, receivedAt));
+    return handle(
+      msg.ts,
+      () => (opts.handlers[family] as (m: unknown, at: number) => void)(result.data, receivedAt),
+      msg.eventId,
+    );
 
-    function handle(deviceTs: number, run: () => void): IngestResult {
+    function handle(deviceTs: number, run: () => void, eventId?: string): IngestResult {
       try {
         run();
       } catch (err) {
+        // not kept (a storage fault): a redelivery of the same event must be handled, not dropped as a duplicate
+        if (eventId !== undefined) recent.forget(eventId);
         return reject('handler_error', (err as Error).message);
       }
       return { ok: true, family, deviceId, skewMs: receivedAt - deviceTs };
