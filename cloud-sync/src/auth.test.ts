@@ -8,6 +8,7 @@ import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Cloud, type CloudOptions, createCloud } from './app';
 import { operatorToken, storeToken } from './auth';
+import type { RouteSpec } from './route';
 import { TEST_ADMIN_SECRET, testBackends } from './testing';
 
 const A = 'seoul-01';
@@ -240,6 +241,42 @@ describe.each(testBackends())('cloud-sync credentials on $name', (backend) => {
     expect(await store.purchaseCount(A)).toBe(0);
     expect((await store.customer('cus-0001'))?.firstName).toBe(customer.firstName);
     expect((await as(undefined, { method: 'GET', url: '/health' })).statusCode).toBe(200);
+  });
+
+  it("applies every documented route's access rule: operator routes, another store's paths, no credential", async () => {
+    await start();
+    const sample: Record<string, string> = {
+      customerId: 'cus-0001',
+      version: 'v1',
+      name: 'model.onnx',
+      itemId: 'sku-000001',
+      mergeId: 'mrg-000000000000',
+      id: 'run-1',
+    };
+    const request = (spec: RouteSpec, storeId: string): InjectOptions => ({
+      method: spec.method,
+      url: spec.url.replace(/:([A-Za-z]+)/g, (_, p: string) => (p === 'storeId' ? storeId : (sample[p] ?? 'x'))),
+      ...(spec.binary?.request
+        ? { payload: Buffer.from('bytes'), headers: { 'content-type': 'application/octet-stream' } }
+        : spec.method === 'GET' || spec.method === 'DELETE'
+          ? {}
+          : { payload: {} }),
+    });
+    const specs = cloud!.routes.specs;
+    expect(specs.length).toBeGreaterThan(30);
+    for (const spec of specs) {
+      const name = `${spec.method} ${spec.url}`;
+      if (spec.access === 'public') continue;
+      expect((await as(undefined, request(spec, A))).statusCode, name).toBe(401);
+      if (spec.access === 'operator') {
+        expect((await as(token[A], request(spec, A))).statusCode, name).toBe(403);
+        expect([401, 403]).not.toContain((await as(OPERATOR, request(spec, A))).statusCode);
+      }
+      if (spec.access === 'store') {
+        expect((await as(token[A], request(spec, B))).statusCode, `${name} as ${A} on ${B}`).toBe(403);
+        expect([401, 403]).not.toContain((await as(token[A], request(spec, A))).statusCode);
+      }
+    }
   });
 
   it('has no operator when started without an admin secret', async () => {
