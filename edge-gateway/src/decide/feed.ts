@@ -232,8 +232,6 @@ export function createDecisionFeed(opts: DecisionFeedOptions) {
       session.personalization = req.on;
       heldUntil.delete(zoneId);
       await refreshZone(zoneId);
-      // the shopper who pressed the switch sees its effect, not the cards of whoever walks by next
-      heldUntil.set(zoneId, now() + opts.triggers.holdMs);
       return { ok: true, personalized: personal(session.deviceId), shopper: shopperRef(session.deviceId) };
     },
 
