@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { forbidden, OPERATOR_ID } from '../auth';
 import type { FeatureContext } from '../feature';
 import { HttpError, notFound } from '../http';
-import type { CloudStore } from '../store';
+import type { CloudStore, CloudTables } from '../store';
 
 /*
  * Consent records (issue #7): an append-only history per customer and purpose, the current state of a purpose being
@@ -32,19 +32,7 @@ const MAX_FUTURE_MS = 5 * 60_000;
 /** The profile flags the records decide. */
 const FLAG_PURPOSES = ['personalization', 'location'] as const satisfies readonly (keyof ConsentFlags)[];
 
-type Row = {
-  id: number;
-  customer_id: string;
-  purpose: string;
-  state: string;
-  policy_version: string;
-  channel: string;
-  store_id: string | null;
-  at: number;
-  recorded_at: number;
-  recorded_by: string;
-  event_id: string | null;
-};
+type Row = CloudTables['consent_records'];
 
 const toRecord = (r: Row): ConsentRecord =>
   ConsentRecord.parse({

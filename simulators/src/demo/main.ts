@@ -11,13 +11,13 @@ import { FloorPlan, type ScreenKind } from '@aisle/contracts';
 import { ScreenTokenFile } from '@aisle/contracts/credentials';
 import { z } from 'zod';
 import { demoCatalog } from '../catalog';
-import { readCloudAdminSecret, readCloudCredential } from '../cloud-credentials';
+import { readCloudAdminSecret } from '../cloud-credentials';
 import { connectFleet, DeviceCredential, type Fleet } from '../fleet';
 import { ShopperSimulation } from '../shoppers';
 import { demoCustomers, withKnownShoppers } from '../store';
 import { choosePort } from './ports';
 import { logTail, type Service, startService, stopService, waitForLog, waitHealthy } from './processes';
-import { DEMO_STAFF, prepareDemoData } from './setup';
+import { DEMO_STAFF, gatewayEnv, prepareDemoData } from './setup';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const repo = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
@@ -131,20 +131,11 @@ async function main(): Promise<void> {
     'edge-gateway',
     'edge-gateway/src/main.ts',
     {
-      AISLE_DATA_DIR: dataDir,
+      ...gatewayEnv(files, dataDir, cloudUrl),
       AISLE_HTTP_HOST: host,
       AISLE_HTTP_PORT: String(ports.http.port),
       AISLE_MQTT_HOST: host,
       AISLE_MQTT_PORT: String(ports.mqtt.port),
-      AISLE_CLOUD_URL: cloudUrl,
-      AISLE_CLOUD_CREDENTIAL: readCloudCredential(dataDir),
-      AISLE_FLOOR_PLAN: files.floorPlan,
-      AISLE_MODEL_DIR: files.modelDir,
-      AISLE_BUNDLES_DIR: files.bundlesDir,
-      AISLE_MODEL_REGISTRY_DIR: files.registryDir,
-      AISLE_DEVICES: files.devices,
-      AISLE_SCREEN_TOKENS: files.screenTokens,
-      AISLE_STAFF_FILE: files.staff,
     },
     'edge gateway ready',
     files.logs,

@@ -4,7 +4,7 @@ import { type DeviceRegistryFile, hashPin, hashSecret, newSecret, type StaffFile
 import { saveModel, trainBundles, trainZonePopularity } from '@aisle/recsys';
 import { demoAssortment } from '../assortment';
 import { demoCatalog } from '../catalog';
-import { CLOUD_STORES_FILE, ensureCloudCredentials } from '../cloud-credentials';
+import { CLOUD_STORES_FILE, ensureCloudCredentials, readCloudCredential } from '../cloud-credentials';
 import { demoDevices } from '../devices';
 import { demoBaskets, demoHistory } from '../history';
 import { newScreenTokens, SCREEN_TOKENS_FILE } from '../screen-tokens';
@@ -108,4 +108,23 @@ export async function prepareDemoData(dataDir: string, say: (line: string) => vo
     );
   }
   return files;
+}
+
+/**
+ * The gateway's environment for the demo's files (the demo launcher and the outage rehearsal start it alike); the
+ * caller adds the listeners' hosts and ports.
+ */
+export function gatewayEnv(files: DemoFiles, dataDir: string, cloudUrl: string): NodeJS.ProcessEnv {
+  return {
+    AISLE_DATA_DIR: dataDir,
+    AISLE_CLOUD_URL: cloudUrl,
+    AISLE_CLOUD_CREDENTIAL: readCloudCredential(dataDir),
+    AISLE_FLOOR_PLAN: files.floorPlan,
+    AISLE_MODEL_DIR: files.modelDir,
+    AISLE_BUNDLES_DIR: files.bundlesDir,
+    AISLE_MODEL_REGISTRY_DIR: files.registryDir,
+    AISLE_DEVICES: files.devices,
+    AISLE_SCREEN_TOKENS: files.screenTokens,
+    AISLE_STAFF_FILE: files.staff,
+  };
 }

@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { demoCatalog } from '../catalog';
 import { readCloudAdminSecret, readCloudCredential } from '../cloud-credentials';
 import { type Service, startService, stopService, waitForLog, waitHealthy } from '../demo/processes';
-import type { DemoFiles } from '../demo/setup';
+import { type DemoFiles, gatewayEnv } from '../demo/setup';
 import { connectFleet, DeviceCredential } from '../fleet';
 import { ShopperSimulation } from '../shoppers';
 import { demoCustomers, withKnownShoppers } from '../store';
@@ -132,20 +132,11 @@ export async function startCloud(files: DemoFiles, dataDir: string, database: st
 /** The edge gateway as a child process with its embedded broker, both on free ports. */
 export async function startGateway(files: DemoFiles, dataDir: string, cloudUrl: string, cleanup: Cleanup) {
   const env: NodeJS.ProcessEnv = {
-    AISLE_DATA_DIR: dataDir,
+    ...gatewayEnv(files, dataDir, cloudUrl),
     AISLE_HTTP_HOST: HOST,
     AISLE_HTTP_PORT: '0',
     AISLE_MQTT_HOST: HOST,
     AISLE_MQTT_PORT: '0',
-    AISLE_CLOUD_URL: cloudUrl,
-    AISLE_CLOUD_CREDENTIAL: readCloudCredential(dataDir),
-    AISLE_FLOOR_PLAN: files.floorPlan,
-    AISLE_MODEL_DIR: files.modelDir,
-    AISLE_BUNDLES_DIR: files.bundlesDir,
-    AISLE_MODEL_REGISTRY_DIR: files.registryDir,
-    AISLE_DEVICES: files.devices,
-    AISLE_SCREEN_TOKENS: files.screenTokens,
-    AISLE_STAFF_FILE: files.staff,
   };
   const service = startService('edge-gateway', repo('edge-gateway/src/main.ts'), env, `${files.logs}/edge-gateway.log`);
   cleanup.push(() => stopService(service));
