@@ -13,6 +13,7 @@ import {
   type WebEvent,
 } from '@aisle/contracts';
 import { hashSecret, newSecret } from '@aisle/contracts/credentials';
+import { createRng } from '@aisle/recsys/random';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { type Cloud, createCloud } from '../app';
@@ -233,7 +234,7 @@ describe.each(testBackends())('carts on $name', (backend) => {
     const runs = 20;
     const ids = Array.from({ length: runs }, (_, i) => `cus-r${String(i).padStart(3, '0')}`);
     const app = await start(ids.map((customerId) => ({ ...customer, customerId, onlineCart: [] })));
-    const random = mulberry32(20_261_129);
+    const random = createRng(20_261_129);
     for (const customerId of ids) {
       const history = randomHistory(customerId, random);
       // each edit sent 1–2 times, shuffled, in batches of 1–4
@@ -509,18 +510,6 @@ describe.each(testBackends())('carts on $name', (backend) => {
     expect(await cloud!.store.db.selectFrom('web_events').selectAll().execute()).toEqual([]);
   });
 });
-
-/** A seeded PRNG (mulberry32), so a failing history can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function shuffle<T>(xs: T[], random: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
