@@ -105,35 +105,61 @@ export async function tombstone(trx: Trx, customerId: string, seq: number, store
 }
 
 /**
- * Puts a customer in a store's scope for `reason`, last true at `at` (an older `at` never moves it back). A store
- * that had no live feed row of the customer gets one at a new seq, so its next pull brings the profile and later
- * changes and tombstones reach it. Returns whether that row was written.
+ * Puts customers in a store's scope for `reason`, each last true at its `at` (an older `at` never moves it back). A
+ * customer the store had no live feed row of gets one at a new seq, so the store's next pull brings the profile and
+ * later changes and tombstones reach it. A few statements whatever the number of customers (a batch of sales names
+ * many). Returns how many feed rows were written.
  */
+export async function addScopes(
+  store: CloudStore,
+  trx: Trx,
+  storeId: string,
+  reason: ScopeReason,
+  entries: readonly { customerId: string; at: number }[],
+): Promise<number> {
+  const latest = new Map<string, number>();
+  for (const e of entries) latest.set(e.customerId, Math.max(e.at, latest.get(e.customerId) ?? e.at));
+  if (latest.size === 0) return 0;
+  const ids = [...latest.keys()].sort();
+  const live = new Set<string>();
+  for (const part of chunked(ids)) {
+    await trx
+      .insertInto('customer_stores')
+      .values(part.map((id) => ({ customer_id: id, store_id: storeId, reason, last_at: latest.get(id)! })))
+      .onConflict((oc) =>
+        oc
+          .columns(['customer_id', 'store_id', 'reason'])
+          .doUpdateSet({ last_at: (eb) => eb.ref('excluded.last_at') })
+          .where('customer_stores.last_at', '<', (eb) => eb.ref('excluded.last_at')),
+      )
+      .execute();
+    const rows = await trx
+      .selectFrom('profile_feed')
+      .select('customer_id')
+      .where('store_id', '=', storeId)
+      .where('customer_id', 'in', part)
+      .where('deleted', '=', 0)
+      .execute();
+    for (const r of rows) live.add(r.customer_id);
+  }
+  const missing = ids.filter((id) => !live.has(id));
+  if (missing.length === 0) return 0;
+  const base = (await store.bump(trx, 'customers', missing.length)) - missing.length;
+  await writeFeed(
+    trx,
+    missing.map((id, i) => ({ store_id: storeId, customer_id: id, seq: base + i + 1, deleted: 0 })),
+  );
+  return missing.length;
+}
+
+/** `addScopes` for one customer; whether its feed row was written. */
 export async function addScope(
   store: CloudStore,
   trx: Trx,
   scope: { customerId: string; storeId: string; reason: ScopeReason; at: number },
 ): Promise<boolean> {
   const { customerId, storeId, reason, at } = scope;
-  await trx
-    .insertInto('customer_stores')
-    .values({ customer_id: customerId, store_id: storeId, reason, last_at: at })
-    .onConflict((oc) =>
-      oc
-        .columns(['customer_id', 'store_id', 'reason'])
-        .doUpdateSet({ last_at: (eb) => eb.ref('excluded.last_at') })
-        .where('customer_stores.last_at', '<', (eb) => eb.ref('excluded.last_at')),
-    )
-    .execute();
-  const live = await trx
-    .selectFrom('profile_feed')
-    .select('deleted')
-    .where('store_id', '=', storeId)
-    .where('customer_id', '=', customerId)
-    .executeTakeFirst();
-  if (live?.deleted === 0) return false;
-  await writeFeed(trx, [{ store_id: storeId, customer_id: customerId, seq: await nextSeq(store, trx), deleted: 0 }]);
-  return true;
+  return (await addScopes(store, trx, storeId, reason, [{ customerId, at }])) > 0;
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 import { z } from 'zod';
 import type { FeatureContext } from '../feature';
 import { notFound } from '../http';
-import { addScope, nextSeq, PURCHASE_SCOPE_MS, type Trx } from './feed';
+import { addScopes, chunked, nextSeq, PURCHASE_SCOPE_MS, type Trx } from './feed';
 import { identitiesOf } from './identities';
 import { mergeInto, undoMerge } from './merge';
 import { eraseCustomer, lookupCustomer, resolveIdentities } from './resolve';
@@ -160,11 +160,35 @@ export async function onCustomerPurchases(
   if (latest.size === 0) return;
   await ctx.store.db.transaction().execute(async (trx) => {
     await nextSeq(ctx.store, trx);
+    const ids = [...latest.keys()];
+    const known = new Set<string>();
+    for (const part of chunked(ids))
+      for (const r of await trx
+        .selectFrom('customers')
+        .select('customer_id')
+        .where('customer_id', 'in', part)
+        .execute())
+        known.add(r.customer_id);
+    const mergedAway = new Set<string>();
+    for (const part of chunked(ids.filter((id) => !known.has(id))))
+      for (const r of await trx
+        .selectFrom('merges')
+        .select('merged_id')
+        .where('merged_id', 'in', part)
+        .where('undone_at', 'is', null)
+        .execute())
+        mergedAway.add(r.merged_id);
+    const entries: { customerId: string; at: number }[] = [];
     for (const [customerId, at] of latest) {
-      const current = await currentCustomer(trx, customerId);
-      if (current !== undefined)
-        await addScope(ctx.store, trx, { customerId: current, storeId, reason: 'purchase', at });
+      // a customer merged away since the sale counts for the survivor (rare: followed one by one)
+      const current = known.has(customerId)
+        ? customerId
+        : mergedAway.has(customerId)
+          ? await currentCustomer(trx, customerId)
+          : undefined;
+      if (current !== undefined) entries.push({ customerId: current, at });
     }
+    await addScopes(ctx.store, trx, storeId, 'purchase', entries);
   });
 }
 
