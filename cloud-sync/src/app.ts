@@ -1,13 +1,11 @@
 import {
   Catalog,
-  CustomerId,
   CustomerProfile,
-  Product,
   ProfilePage,
   PurchaseBatch,
   PurchaseBatchResult,
+  PurchaseCount,
   StoreAssortment,
-  StoreId,
   StoreSyncStatus,
 } from '@aisle/contracts';
 import Fastify, { LogController } from 'fastify';
@@ -22,7 +20,7 @@ import { apiError, HttpError, notFound } from './http';
 import { putAssortment, putProducts, registerInventoryRoutes } from './inventory';
 import { openApiDocument } from './openapi';
 import { registerModelRoutes } from './registry';
-import { Routes } from './route';
+import { CustomerPath, Routes, StorePath } from './route';
 import { CloudStore, SeqConflictError } from './store';
 import { registerTrainingRoutes, startTrainingSchedule, type TrainingOptions } from './training';
 
@@ -63,8 +61,6 @@ export interface CloudOptions {
 export const CLOUD_API_VERSION = '1.0.0';
 
 const Health = z.object({ status: z.literal('pass') });
-const CatalogBody = z.object({ items: z.array(Product) });
-const CountBody = z.object({ count: z.number().int().nonnegative() });
 
 /** `?cursor=N&limit=M` of the profile feed. */
 export const ProfileQuery = z.object({
@@ -138,8 +134,6 @@ export async function createCloud(opts: CloudOptions) {
   });
 
   const ctx: FeatureContext = { routes, store, logger: opts.logger, now };
-  const StorePath = z.object({ storeId: StoreId });
-  const CustomerPath = z.object({ customerId: CustomerId });
 
   routes.add(
     { method: 'GET', url: '/health', tag: 'service', summary: 'Liveness', access: 'public', response: Health },
@@ -153,7 +147,7 @@ export async function createCloud(opts: CloudOptions) {
       tag: 'catalog',
       summary: 'The whole catalog',
       access: 'any',
-      response: CatalogBody,
+      response: Catalog,
     },
     async () => ({ items: await store.catalog() }),
   );
@@ -310,7 +304,7 @@ export async function createCloud(opts: CloudOptions) {
       summary: 'How many purchases of the store the cloud holds',
       access: 'store',
       params: StorePath,
-      response: CountBody,
+      response: PurchaseCount,
     },
     async ({ params }) => ({ count: await store.purchaseCount(params.storeId) }),
   );

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireOperator } from './auth';
 import type { FeatureContext } from './feature';
 import { HttpError, notFound, parseOr400 } from './http';
+import { StorePath } from './route';
 import type { CloudStore } from './store';
 
 /** The two files every model folder has (@aisle/recsys saveModel writes them). */
@@ -134,7 +135,7 @@ export function registerModelRoutes({ routes, store, now }: FeatureContext, file
       tag: 'models',
       summary: "A store's model releases, oldest first",
       access: 'store',
-      params: z.object({ storeId: StoreId }),
+      params: StorePath,
       response: ModelReleases,
     },
     async ({ params }) => ({ releases: await store.releases(params.storeId) }),

@@ -1,3 +1,4 @@
+import { CustomerId, StoreId } from '@aisle/contracts';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -7,7 +8,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { requireOperator, requireStoreOrOperator } from './auth';
 import { parseOr400 } from './http';
 
@@ -17,6 +18,10 @@ export type CloudApp = FastifyInstance<
   RawReplyDefaultExpression,
   Logger
 >;
+
+/** The path parameters most routes share. */
+export const StorePath = z.object({ storeId: StoreId });
+export const CustomerPath = z.object({ customerId: CustomerId });
 
 /**
  * Who may call a route (every route but `public` needs a valid credential, checked in app.ts before the body is read):

@@ -4,7 +4,6 @@ import {
   CartEditBatch,
   CartEditResult,
   CartView,
-  CustomerId,
   type PosPurchase,
   WebEventBatch,
   WebEventBatchResult,
@@ -14,6 +13,7 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { FeatureContext } from '../feature';
 import { HttpError, notFound } from '../http';
+import { CustomerPath } from '../route';
 import type { CloudTables } from '../store';
 import {
   applyEdits,
@@ -40,7 +40,6 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** The store id web purchases are recorded under in `purchases` (a PosPurchase whose till is `web` too). */
 export const WEB_STORE_ID = 'web';
 
-const CustomerPath = z.object({ customerId: CustomerId });
 const AuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(2000).default(500) });
 
 /** Registers the carts routes. */

@@ -6,15 +6,14 @@ import {
   ConsentRecord,
   ConsentRecorded,
   type ConsentStatus,
-  CustomerId,
   consentAllows,
   IN_STORE_CONSENT_CHANNELS,
 } from '@aisle/contracts';
 import { sql } from 'kysely';
-import { z } from 'zod';
 import { forbidden, OPERATOR_ID } from '../auth';
 import type { FeatureContext } from '../feature';
 import { HttpError, notFound } from '../http';
+import { CustomerPath } from '../route';
 import type { CloudStore, CloudTables } from '../store';
 
 /*
@@ -143,8 +142,6 @@ const principalName = (principal: { kind: 'operator' } | { kind: 'store'; storeI
 
 /** Registers the consent routes. */
 export function registerConsentRoutes(ctx: FeatureContext): void {
-  const CustomerPath = z.object({ customerId: CustomerId });
-
   ctx.routes.add(
     {
       method: 'POST',

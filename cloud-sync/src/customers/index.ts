@@ -1,5 +1,4 @@
 import {
-  CustomerId,
   CustomerIdentities,
   CustomerProfile,
   EraseResult,
@@ -10,12 +9,12 @@ import {
   MergeRequest,
   MergeResult,
   type PosPurchase,
-  StoreId,
   UndoMergeResult,
 } from '@aisle/contracts';
 import { z } from 'zod';
 import type { FeatureContext } from '../feature';
 import { notFound } from '../http';
+import { CustomerPath, StorePath } from '../route';
 import { addScopes, chunked, nextSeq, PURCHASE_SCOPE_MS, type Trx } from './feed';
 import { identitiesOf } from './identities';
 import { mergeInto, undoMerge } from './merge';
@@ -23,9 +22,7 @@ import { eraseCustomer, lookupCustomer, resolveIdentities } from './resolve';
 
 export { inStoreScope, storePage } from './feed';
 
-const CustomerPath = z.object({ customerId: CustomerId });
 const MergePath = z.object({ mergeId: MergeId });
-const StorePath = z.object({ storeId: StoreId });
 
 /** Registers the customers routes: identity resolution, merge and undo, identities, store lookup, erasure. */
 export function registerCustomersRoutes(ctx: FeatureContext): void {

@@ -5,11 +5,11 @@ import {
   InventoryPatchResult,
   ItemId,
   Product,
-  StoreId,
 } from '@aisle/contracts';
 import { z } from 'zod';
 import type { FeatureContext } from '../feature';
 import { HttpError, notFound } from '../http';
+import { StorePath } from '../route';
 import { catalogChangesSince, deleteProducts, putProducts } from './catalog';
 import { inventorySince, NoAssortmentError, patchInventory } from './stock';
 
@@ -25,7 +25,6 @@ export const FeedQuery = z
   .strict();
 
 const ItemPath = z.object({ itemId: ItemId });
-const StorePath = z.object({ storeId: StoreId });
 const ItemDeleted = z.object({ itemId: ItemId }).strict();
 
 /** The items of `itemIds` the catalog does not have. */

@@ -58,6 +58,10 @@ export const PurchaseBatchResult = z
   .strict();
 export type PurchaseBatchResult = z.infer<typeof PurchaseBatchResult>;
 
+/** Body of cloud-sync `GET /v1/stores/{storeId}/purchases/count`: how many of the store's purchases the cloud holds. */
+export const PurchaseCount = z.object({ count: z.number().int().nonnegative() }).strict();
+export type PurchaseCount = z.infer<typeof PurchaseCount>;
+
 /** Body of cloud-sync `GET /v1/stores/{storeId}/sync`. */
 export const StoreSyncStatus = z.object({ storeId: StoreId, ...SyncWatermark.shape }).strict();
 export type StoreSyncStatus = z.infer<typeof StoreSyncStatus>;

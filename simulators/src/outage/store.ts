@@ -11,6 +11,7 @@ import {
   FloorPlan,
   type HelloResult,
   PROTOCOL_VERSION,
+  PurchaseCount,
   RecommendationsPush,
   type ScreenClientToServer,
   type ScreenServerToClient,
@@ -124,8 +125,7 @@ export async function startCloud(files: DemoFiles, dataDir: string, database: st
     restart: start,
     /** The cloud's watermark of the store's outbox seqs. */
     syncStatus: (storeId: string) => get(`/v1/stores/${storeId}/sync`, StoreSyncStatus),
-    purchaseCount: async (storeId: string) =>
-      (await get(`/v1/stores/${storeId}/purchases/count`, z.object({ count: z.number().int() }))).count,
+    purchaseCount: async (storeId: string) => (await get(`/v1/stores/${storeId}/purchases/count`, PurchaseCount)).count,
   };
 }
 
