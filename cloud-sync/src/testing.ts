@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
+import { operatorToken, storeToken } from './auth';
 
 /**
  * The databases cloud-sync's tests run against: SQLite in memory and PostgreSQL on this machine (CI runs one too),
@@ -81,4 +82,17 @@ export function withCredential<T extends Pick<FastifyInstance, 'inject'>>(app: T
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * Injects requests as one of the stores whose secrets are given (`storeId`) or, without one, as the operator
+ * (`TEST_ADMIN_SECRET`): for tests that switch callers from request to request.
+ */
+export function injectAs(app: Pick<FastifyInstance, 'inject'>, secrets: Readonly<Record<string, string>>) {
+  return (opts: InjectOptions, storeId?: string) => {
+    const secret = storeId === undefined ? undefined : secrets[storeId];
+    if (storeId !== undefined && secret === undefined) throw new Error(`no secret for store ${storeId}`);
+    const token = secret === undefined ? operatorToken(TEST_ADMIN_SECRET) : storeToken(storeId!, secret);
+    return app.inject({ ...opts, headers: { ...opts.headers, authorization: `Bearer ${token}` } });
+  };
 }

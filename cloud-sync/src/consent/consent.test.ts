@@ -1,11 +1,9 @@
 import { type ConsentCapture, type ConsentOverview, CustomerProfile, schemaExamples } from '@aisle/contracts';
 import { hashSecret, newSecret } from '@aisle/contracts/credentials';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Cloud, createCloud } from '../app';
-import { operatorToken, storeToken } from '../auth';
-import { TEST_ADMIN_SECRET, testBackends } from '../testing';
+import { injectAs, TEST_ADMIN_SECRET, testBackends } from '../testing';
 
 const A = 'seoul-01';
 const B = 'busan-02';
@@ -30,7 +28,7 @@ const capture = (change: Partial<ConsentCapture> = {}): ConsentCapture => ({
 describe.each(testBackends())('consent records on $name', (backend) => {
   let cloud: Cloud | undefined;
   /** Sends a request with the operator's credential, or the store's when `as` names one. */
-  let send: (opts: InjectOptions, as?: string) => Promise<LightMyRequestResponse>;
+  let send: ReturnType<typeof injectAs>;
 
   async function start() {
     cloud = await createCloud({
@@ -44,14 +42,7 @@ describe.each(testBackends())('consent records on $name', (backend) => {
       adminSecret: TEST_ADMIN_SECRET,
       now: () => NOW,
     });
-    const app = cloud.app;
-    send = (opts, as) =>
-      app.inject({
-        ...opts,
-        headers: {
-          authorization: `Bearer ${as ? storeToken(as, secrets[as]!) : operatorToken(TEST_ADMIN_SECRET)}`,
-        },
-      });
+    send = injectAs(cloud.app, secrets);
   }
   const post = (body: unknown, as?: string, customerId = ID) =>
     send({ method: 'POST', url: `/v1/customers/${customerId}/consent`, payload: body as object }, as);

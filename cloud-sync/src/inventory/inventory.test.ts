@@ -6,12 +6,11 @@ import {
   schemaExamples,
 } from '@aisle/contracts';
 import { hashSecret, newSecret } from '@aisle/contracts/credentials';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Cloud, createCloud } from '../app';
-import { operatorToken, storeToken } from '../auth';
-import { TEST_ADMIN_SECRET, testBackends } from '../testing';
+import { injectAs, TEST_ADMIN_SECRET, testBackends } from '../testing';
 
 const A = 'seoul-01';
 const B = 'busan-02';
@@ -46,7 +45,7 @@ const seeded: Record<string, StoreAssortment> = {
 
 describe.each(testBackends())('catalog and inventory feeds on $name', (backend) => {
   let cloud: Cloud | undefined;
-  let send: (opts: InjectOptions, as?: string) => Promise<LightMyRequestResponse>;
+  let send: ReturnType<typeof injectAs>;
 
   async function start() {
     cloud = await createCloud({
@@ -60,14 +59,7 @@ describe.each(testBackends())('catalog and inventory feeds on $name', (backend) 
       adminSecret: TEST_ADMIN_SECRET,
       now: () => NOW,
     });
-    const app = cloud.app;
-    send = (opts, as) =>
-      app.inject({
-        ...opts,
-        headers: {
-          authorization: `Bearer ${as ? storeToken(as, secrets[as]!) : operatorToken(TEST_ADMIN_SECRET)}`,
-        },
-      });
+    send = injectAs(cloud.app, secrets);
   }
   const inventory = async (storeId: string, cursor = 0, limit = 500): Promise<InventoryPage> => {
     const res = await send(
