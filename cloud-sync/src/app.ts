@@ -11,15 +11,19 @@ import {
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { registerAuditRoutes } from './audit';
 import { authenticate, hashOperatorSecret, principalKey, RateLimiter, StoreCredential, unauthorized } from './auth';
 import { onCartPurchases, registerCartsRoutes } from './carts';
 import { registerConsentRoutes } from './consent';
 import { inStoreScope, onCustomerPurchases, registerCustomersRoutes, storePage } from './customers';
+import { registerDsrRoutes } from './dsr';
 import type { FeatureContext } from './feature';
 import { apiError, HttpError, notFound } from './http';
 import { putAssortment, putProducts, registerInventoryRoutes } from './inventory';
+import { registerMyDataRoutes } from './mydata';
 import { openApiDocument } from './openapi';
 import { registerModelRoutes } from './registry';
+import { startRetention } from './retention';
 import { CustomerPath, Routes, StorePath } from './route';
 import { CloudStore, SeqConflictError } from './store';
 import { registerTrainingRoutes, startTrainingSchedule, type TrainingOptions } from './training';
@@ -314,7 +318,11 @@ export async function createCloud(opts: CloudOptions) {
   registerTrainingRoutes(ctx);
   registerConsentRoutes(ctx);
   registerInventoryRoutes(ctx);
+  registerAuditRoutes(ctx);
+  registerDsrRoutes(ctx);
+  registerMyDataRoutes(ctx);
   const stopTraining = startTrainingSchedule(ctx, opts.training);
+  const stopRetention = startRetention(ctx);
 
   routes.add(
     {
@@ -332,6 +340,7 @@ export async function createCloud(opts: CloudOptions) {
 
   app.addHook('onClose', async () => {
     await stopTraining();
+    await stopRetention();
     await store.close();
   });
   return { app, store, routes, registered };

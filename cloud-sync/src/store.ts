@@ -15,16 +15,25 @@ import {
 import Database from 'better-sqlite3';
 import { type Dialect, Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { type AuditTables, auditMigration } from './audit/schema';
 import { type CartsTables, cartsMigration } from './carts/schema';
 import { type ConsentTables, consentMigration } from './consent/schema';
 import { writeProfiles } from './customers/profiles';
 import { type CustomersTables, customersMigration } from './customers/schema';
+import { type DsrTables, dsrMigration } from './dsr/schema';
 import { type InventoryTables, inventoryMigration } from './inventory/schema';
 import type { Migration } from './migration';
 import { type TrainingTables, trainingMigration } from './training/schema';
 
 /** The tables, as kysely sees them. Epoch-ms columns are BIGINT on PostgreSQL and come back as numbers. */
-export interface CloudTables extends CustomersTables, CartsTables, TrainingTables, ConsentTables, InventoryTables {
+export interface CloudTables
+  extends CustomersTables,
+    CartsTables,
+    TrainingTables,
+    ConsentTables,
+    InventoryTables,
+    AuditTables,
+    DsrTables {
   products: { item_id: string; product: string };
   /** `created_seq`: the `customers` counter value at creation (a stitch keeps the oldest customer; migration 6). */
   customers: { customer_id: string; profile: string; change_seq: number; created_seq: number };
@@ -229,6 +238,10 @@ const migrations: readonly Migration[] = [
   consentMigration,
   // 10: catalog and per-store inventory change feeds
   inventoryMigration,
+  // 11: the hash-chained audit log and versioned policy texts
+  auditMigration,
+  // 12: data-subject requests and erased customers
+  dsrMigration,
 ];
 
 /** The newest schema version this build knows. */

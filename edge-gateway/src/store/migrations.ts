@@ -197,4 +197,25 @@ export const migrations: readonly string[] = [
   INSERT INTO outbox_counter (id, last_seq) SELECT 1, count(*) FROM outbox WHERE sent_at IS NULL;
   CREATE UNIQUE INDEX outbox_store_seq ON outbox (store_seq);
   `,
+  // 6: privacy at the edge (issue #8) — anonymous per-zone counts that survive when a shopper's sightings may not
+  `
+  CREATE TABLE zone_hourly (
+    zone_id TEXT NOT NULL,
+    hour_start INTEGER NOT NULL,       -- epoch ms of the hour
+    entries INTEGER NOT NULL DEFAULT 0,
+    dwell_ms INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (zone_id, hour_start)
+  ) WITHOUT ROWID;
+  `,
+  // 7: the privacy budget ledger of published aggregates (issue #8)
+  `
+  CREATE TABLE privacy_ledger (
+    id INTEGER PRIMARY KEY,
+    period TEXT NOT NULL,              -- the budget period, e.g. 2026-11-29
+    at INTEGER NOT NULL,
+    query TEXT NOT NULL,
+    epsilon REAL NOT NULL
+  );
+  CREATE INDEX privacy_ledger_period ON privacy_ledger (period);
+  `,
 ];

@@ -1,14 +1,16 @@
 import { parseArgs } from 'node:util';
 import { type Command, parsing, UsageError } from './command';
+import { audit } from './commands/audit';
 import { decisions } from './commands/decisions';
 import { devices } from './commands/devices';
+import { fairness } from './commands/fairness';
 import { gateway } from './commands/gateway';
 import { recsys } from './commands/recsys';
 import { screens } from './commands/screens';
 import { train } from './commands/train';
 
 /** Every subcommand, in the order `aisle --help` lists them. Add new ones (`aisle recsys …`) here. */
-const commands: readonly Command[] = [gateway, devices, screens, decisions, recsys, train];
+const commands: readonly Command[] = [gateway, devices, screens, decisions, recsys, train, fairness, audit];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,2 @@
+/* Privacy-protected aggregates (issue #8): k-suppressed, noised zone footfall, dwell and heatmaps, and the ε ledger. */
+export {};

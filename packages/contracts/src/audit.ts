@@ -1,0 +1,2 @@
+/* The append-only, hash-chained audit log (issue #8) and versioned policy texts. */
+export {};

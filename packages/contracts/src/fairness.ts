@@ -1,0 +1,2 @@
+/* The fairness and transparency report of a recommendation model (issue #8). */
+export {};
