@@ -202,8 +202,9 @@ export const migrations: readonly string[] = [
   CREATE TABLE zone_hourly (
     zone_id TEXT NOT NULL,
     hour_start INTEGER NOT NULL,       -- epoch ms of the hour
-    entries INTEGER NOT NULL DEFAULT 0,
-    dwell_ms INTEGER NOT NULL DEFAULT 0,
+    entries INTEGER NOT NULL DEFAULT 0,  -- shoppers who entered the zone (tracked ones)
+    dwell_ms INTEGER NOT NULL DEFAULT 0, -- their summed dwell
+    sightings INTEGER NOT NULL DEFAULT 0, -- sightings of devices that may not be tracked, counted and dropped
     PRIMARY KEY (zone_id, hour_start)
   ) WITHOUT ROWID;
   `,
