@@ -10,20 +10,23 @@ import {
 } from '@aisle/contracts';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { registerAuditRoutes } from './audit';
 import { authenticate, hashOperatorSecret, principalKey, RateLimiter, StoreCredential, unauthorized } from './auth';
 import { onCartPurchases, registerCartsRoutes } from './carts';
 import { registerConsentRoutes } from './consent';
 import { inStoreScope, onCustomerPurchases, registerCustomersRoutes, storePage } from './customers';
-import { registerDsrRoutes } from './dsr';
+import { anonymizeLateErased, isErased, registerDsrRoutes, withoutErased } from './dsr';
 import type { FeatureContext } from './feature';
 import { apiError, HttpError, notFound } from './http';
 import { putAssortment, putProducts, registerInventoryRoutes } from './inventory';
+import { registerMetricsRoute } from './metrics';
 import { registerMyDataRoutes } from './mydata';
+import { PersonalLinks, personalKey, personalToken, unauthorizedLink } from './mydata/links';
 import { openApiDocument } from './openapi';
 import { registerModelRoutes } from './registry';
-import { startRetention } from './retention';
+import { type RetentionOptions, startRetention } from './retention';
 import { CustomerPath, Routes, StorePath } from './route';
 import { CloudStore, SeqConflictError } from './store';
 import { registerTrainingRoutes, startTrainingSchedule, type TrainingOptions } from './training';
@@ -59,6 +62,12 @@ export interface CloudOptions {
   rateLimit?: { perSecond: number; burst: number };
   /** The scheduled training runs (off when unset). */
   training?: TrainingOptions;
+  /** Days each data class is kept and how often the purge runs (docs/privacy/audit.md has the defaults). */
+  retention?: RetentionOptions;
+  /** Signs personal "my data" links (HMAC-SHA256, ≥ 16 chars); random per start when unset (links die at restart). */
+  linkSecret?: string;
+  /** The cloud's public address for personal links (`https://cloud.example`); else the request's own host. */
+  publicUrl?: string;
 }
 
 /** The API's version in the OpenAPI document. */
@@ -79,6 +88,7 @@ export const ProfileQuery = z.object({
 export async function createCloud(opts: CloudOptions) {
   const now = opts.now ?? Date.now;
   const seed = opts.seed ? CloudSeed.parse(opts.seed) : undefined;
+  const links = new PersonalLinks(opts.linkSecret, opts.logger, now);
   const store = await CloudStore.open(opts.database, {
     onPoolError: (err) => opts.logger.warn({ err }, 'an idle database connection failed'),
   });
@@ -125,11 +135,21 @@ export async function createCloud(opts: CloudOptions) {
   const operatorHash = hashOperatorSecret(opts.adminSecret);
   const limiter = new RateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 500, now);
   app.addHook('onRequest', async (req, reply) => {
-    if (routes.isPublic(req.routeOptions.url)) return;
-    const principal = await authenticate(req.headers.authorization, store, operatorHash);
-    if (!principal) throw unauthorized();
-    req.principal = principal;
-    const wait = limiter.take(principalKey(principal));
+    if (routes.isPublic(req.routeOptions.url, req.method)) return;
+    let key: string;
+    if (routes.isPersonal(req.routeOptions.url)) {
+      // a personal link, never a store's or the operator's credential (mydata/links.ts)
+      const token = personalToken(req.headers.authorization);
+      req.personal = token === undefined ? undefined : links.verify(token);
+      if (!req.personal) throw unauthorizedLink();
+      key = personalKey(req.personal);
+    } else {
+      const principal = await authenticate(req.headers.authorization, store, operatorHash);
+      if (!principal) throw unauthorized();
+      req.principal = principal;
+      key = principalKey(principal);
+    }
+    const wait = limiter.take(key);
     if (wait > 0)
       return reply
         .code(429)
@@ -187,15 +207,19 @@ export async function createCloud(opts: CloudOptions) {
       url: '/v1/customers/:customerId',
       tag: 'customers',
       summary: 'Create or replace a profile',
-      description: 'Stores in scope see the change on their next pull.',
+      description: 'Stores in scope see the change on their next pull. 410 for the id of an erased customer.',
       access: 'operator',
       params: CustomerPath,
       body: CustomerProfile,
       response: CustomerProfile,
+      errors: [410],
     },
     async ({ params, body }) => {
       if (body.customerId !== params.customerId)
         throw new HttpError(400, 'customer_mismatch', 'the profile must belong to the customer in the path');
+      // an erased customer's id stays erased: a profile write must not bring the person back
+      if (await isErased(store.db, params.customerId))
+        throw new HttpError(410, 'customer_erased', 'this customer was erased; their id cannot be used again');
       await store.upsertCustomers([body]);
       return body;
     },
@@ -273,14 +297,20 @@ export async function createCloud(opts: CloudOptions) {
     async ({ params, body }) => {
       if (body.storeId !== params.storeId || body.entries.some((e) => e.purchase.storeId !== params.storeId))
         throw new HttpError(400, 'store_mismatch', 'every purchase must belong to the store in the path');
+      // a sale of an erased customer (from a till or a store offline during the erasure) is kept anonymously
+      const batch = await withoutErased(ctx, body);
       let result: PurchaseBatchResult;
       try {
-        result = await store.addPurchases(params.storeId, body, now());
+        result = await store.addPurchases(params.storeId, batch, now());
       } catch (err) {
         if (err instanceof SeqConflictError) throw new HttpError(409, 'seq_conflict', err.message);
         throw err;
       }
-      const purchases = body.entries.map((e) => e.purchase);
+      const purchases = batch.entries.map((e) => e.purchase);
+      await anonymizeLateErased(
+        ctx,
+        purchases.flatMap((p) => (p.customerId ? [p.customerId] : [])),
+      );
       await onCustomerPurchases(ctx, params.storeId, purchases);
       await onCartPurchases(ctx, params.storeId, purchases);
       return result;
@@ -320,9 +350,11 @@ export async function createCloud(opts: CloudOptions) {
   registerInventoryRoutes(ctx);
   registerAuditRoutes(ctx);
   registerDsrRoutes(ctx);
-  registerMyDataRoutes(ctx);
+  registerMyDataRoutes(ctx, { links, publicUrl: opts.publicUrl });
   const stopTraining = startTrainingSchedule(ctx, opts.training);
-  const stopRetention = startRetention(ctx);
+  const metrics = new Registry();
+  const stopRetention = await startRetention(ctx, opts.retention, metrics);
+  registerMetricsRoute(routes, metrics);
 
   routes.add(
     {

@@ -1,13 +1,16 @@
 /**
  * `npm run docs -w @aisle/cloud-sync`: writes docs/openapi.json, the OpenAPI document generated from the routes'
- * zod schemas, formatted with the repo's biome settings (a test fails when the file is stale).
+ * zod schemas, and docs/schemas/customer-export.schema.json, the customer export's JSON Schema, formatted with the
+ * repo's biome settings (a test fails when either file is stale).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { CLOUD_API_VERSION, createCloud } from './app';
+import { CUSTOMER_EXPORT_SCHEMA_FILE, customerExportSchema } from './dsr/schema-doc';
 import { openApiDocument } from './openapi';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
@@ -24,7 +27,12 @@ export async function currentOpenApi(): Promise<Record<string, unknown>> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(OPENAPI_FILE, `${JSON.stringify(await currentOpenApi(), null, 2)}\n`);
+  // the customer export's JSON Schema, published for whoever reads an export (dsr/schema-doc.ts)
+  mkdirSync(dirname(CUSTOMER_EXPORT_SCHEMA_FILE), { recursive: true });
+  writeFileSync(CUSTOMER_EXPORT_SCHEMA_FILE, `${JSON.stringify(customerExportSchema(), null, 2)}\n`);
   const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
-  execFileSync(process.execPath, [biome, 'format', '--write', OPENAPI_FILE], { stdio: 'ignore' });
-  console.log(OPENAPI_FILE);
+  for (const file of [OPENAPI_FILE, CUSTOMER_EXPORT_SCHEMA_FILE]) {
+    execFileSync(process.execPath, [biome, 'format', '--write', file], { stdio: 'ignore' });
+    console.log(file);
+  }
 }

@@ -1,13 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { parseRollout } from '@aisle/contracts';
+import { PERSONAL_LOG_FIELDS } from '@aisle/contracts/logging';
 import pino from 'pino';
 import { z } from 'zod';
 import { CloudSeed, createCloud } from './app';
 import { StoreCredential } from './auth';
+import { type RetentionOptions, retentionFromEnv } from './retention';
 import { CloudStoreError } from './store';
 import { TrainingOptions } from './training';
 
-const logger = pino({ level: process.env.AISLE_LOG_LEVEL ?? 'info' });
+// personal fields are redacted wherever they appear (the same list as the gateway's)
+const logger = pino({
+  level: process.env.AISLE_LOG_LEVEL ?? 'info',
+  redact: { paths: [...PERSONAL_LOG_FIELDS], censor: '[redacted]' },
+});
 const dataDir = process.env.AISLE_DATA_DIR ?? 'data';
 const host = process.env.AISLE_CLOUD_HOST ?? '127.0.0.1';
 const port = Number(process.env.AISLE_CLOUD_PORT ?? 8090);
@@ -84,10 +90,33 @@ function readTraining(): TrainingOptions | undefined {
 }
 const training = readTraining();
 
+/** AISLE_CLOUD_RETENTION_<CLASS>_DAYS and AISLE_CLOUD_RETENTION_INTERVAL_MINUTES (docs/privacy/audit.md). */
+function readRetention(): RetentionOptions {
+  try {
+    return retentionFromEnv(process.env);
+  } catch (err) {
+    logger.fatal((err as Error).message);
+    process.exit(2);
+  }
+}
+const retention = readRetention();
+
 /** AISLE_CLOUD_DATABASE_URL (postgres://… or sqlite:<path>), else the SQLite file AISLE_CLOUD_DB or <data>/cloud.db. */
 const database =
   process.env.AISLE_CLOUD_DATABASE_URL || `sqlite:${process.env.AISLE_CLOUD_DB || `${dataDir}/cloud.db`}`;
 const setting = process.env.AISLE_CLOUD_DATABASE_URL ? 'AISLE_CLOUD_DATABASE_URL' : 'AISLE_CLOUD_DB';
+
+/** AISLE_CLOUD_LINK_SECRET signs personal "my data" links; AISLE_CLOUD_PUBLIC_URL is the address they point at. */
+const linkSecret = process.env.AISLE_CLOUD_LINK_SECRET || undefined;
+if (linkSecret !== undefined && linkSecret.length < 16) {
+  logger.fatal('AISLE_CLOUD_LINK_SECRET must be at least 16 characters');
+  process.exit(2);
+}
+const publicUrl = process.env.AISLE_CLOUD_PUBLIC_URL || undefined;
+if (publicUrl !== undefined && !URL.canParse(publicUrl)) {
+  logger.fatal(`AISLE_CLOUD_PUBLIC_URL must be a URL (https://cloud.example), got "${publicUrl}"`);
+  process.exit(2);
+}
 
 async function open() {
   try {
@@ -98,6 +127,9 @@ async function open() {
       stores: readStores(process.env.AISLE_CLOUD_STORES),
       adminSecret,
       ...(training && { training }),
+      retention,
+      linkSecret,
+      publicUrl,
     });
   } catch (err) {
     if (!(err instanceof CloudStoreError)) throw err;

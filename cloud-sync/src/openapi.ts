@@ -61,6 +61,7 @@ function operation(spec: RouteSpec): Record<string, unknown> {
     operator: 'The operator only.',
     store: 'The operator, or the store named in the path.',
     any: 'Any store, or the operator.',
+    person: 'A personal "my data" link only: `Bearer me.<token>`.',
   }[spec.access];
   const params = parameters(spec);
   return {
@@ -108,7 +109,8 @@ export function openApiDocument(specs: readonly RouteSpec[], version: string): R
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: '`<storeId>.<secret>` for a store, `admin.<secret>` for the operator.',
+          description:
+            '`<storeId>.<secret>` for a store, `admin.<secret>` for the operator, `me.<token>` for a personal link.',
         },
       },
       schemas: { ApiError: jsonSchema(ApiError, 'output') },

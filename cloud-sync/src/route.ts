@@ -9,7 +9,7 @@ import type {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { requireOperator, requireStoreOrOperator } from './auth';
+import { requireOperator, requireStoreOrOperator, unauthorized } from './auth';
 import { parseOr400 } from './http';
 
 export type CloudApp = FastifyInstance<
@@ -27,9 +27,10 @@ export const CustomerPath = z.object({ customerId: CustomerId });
  * Who may call a route (every route but `public` needs a valid credential, checked in app.ts before the body is read):
  * - `operator`: only the chain's back office;
  * - `store`: the operator, or the store the path's `:storeId` names;
- * - `any`: any store and the operator.
+ * - `any`: any store and the operator;
+ * - `person`: only the holder of a personal "my data" link (mydata/links.ts), never a store or the operator.
  */
-export type Access = 'public' | 'operator' | 'store' | 'any';
+export type Access = 'public' | 'operator' | 'store' | 'any' | 'person';
 
 /** One HTTP route, described once: its validation, its access rule and its OpenAPI entry all come from here. */
 export interface RouteSpec<
@@ -77,9 +78,18 @@ export class Routes {
 
   constructor(readonly app: CloudApp) {}
 
-  /** Whether the route at `url` (fastify's pattern) needs no credential. */
-  isPublic(url: string | undefined): boolean {
-    return this.specs.some((s) => s.access === 'public' && s.url === url);
+  /**
+   * Whether the route at `url` (fastify's pattern) and `method` needs no credential (one path may be public to read
+   * and the operator's to write, like `/v1/policies/:version`; HEAD is GET's).
+   */
+  isPublic(url: string | undefined, method: string): boolean {
+    const m = method === 'HEAD' ? 'GET' : method;
+    return this.specs.some((s) => s.access === 'public' && s.url === url && s.method === m);
+  }
+
+  /** Whether the route at `url` is for personal links only (their token is checked instead of a credential). */
+  isPersonal(url: string | undefined): boolean {
+    return this.specs.some((s) => s.access === 'person' && s.url === url);
   }
 
   /** Records the spec of a route registered by hand (a raw-bytes body, its own body limit): OpenAPI only. */
@@ -105,6 +115,7 @@ export class Routes {
         if (spec.access === 'operator') requireOperator(req);
         else if (spec.access === 'store')
           requireStoreOrOperator(req, String((req.params as Record<string, unknown>).storeId));
+        else if (spec.access === 'person' && !req.personal) throw unauthorized();
         const input = {
           params: (spec.params
             ? parseOr400(spec.params, req.params, 'invalid_id', 'bad path parameter')

@@ -578,6 +578,8 @@ function gatewayConfig(opts: ChaosOptions, store: StoreSetup, modelDir: string, 
     ingest: { ratePerSecond: 100_000, burst: 100_000 },
     // short waits so a run takes minutes: a push every 250 ms, backoff 0..250 ms doubling up to 2 s
     sync: { intervalMs: 250, requestTimeoutMs: 3_000, backoffBaseMs: 250, backoffCapMs: 2_000 },
+    // the simulated shoppers are anonymous: keep tracking them in memory as before consent was enforced
+    privacy: { unconsentedPresence: 'transient' },
   };
 }
 

@@ -67,6 +67,8 @@ export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: 
     auth: { mode: 'registry', registryPath: join(dir, 'devices.json') },
     ingest: opts.ingest,
     ...(opts.presence && { presence: opts.presence }),
+    // the bench's phones are anonymous: track them in memory, as the ingest path measured here has always done
+    privacy: { unconsentedPresence: 'transient' },
   };
   const gateway = await createGateway(config, { logger: pino({ level: 'warn' }, sink) });
   let closed = false;

@@ -74,7 +74,10 @@ export const GatewayConfig = z
         burst: z.number().int().positive().default(200),
         /** Device clocks further than this from the gateway's (ms) are counted and logged once. */
         maxClockSkewMs: z.number().int().positive().default(300_000),
-        /** Secret salt of the shopper pseudonyms derived from raw advertisements; random per start if unset. */
+        /**
+         * Secret salt of the shopper ids derived from raw advertisements; random per start if unset. Those ids only
+         * live in memory: what is written is pseudonymised again with a daily salt (privacy/pseudonyms.ts).
+         */
         pseudonymSalt: z.string().min(16).optional(),
       })
       .prefault({}),
@@ -87,6 +90,55 @@ export const GatewayConfig = z
         /** How often buffered sightings are written in one transaction, ms. */
         flushIntervalMs: z.number().int().positive().default(250),
       })
+      .prefault({}),
+    /** Privacy at the store (issue #8): location consent at ingest, retention of personal data. */
+    privacy: z
+      .object({
+        /**
+         * What happens to a shopper device without location consent (anonymous beacons, app users who did not
+         * consent): `drop` — it is not tracked at all, only counted per zone and hour; `transient` — it is tracked in
+         * memory for its live visit, so screens react to an anonymous shopper, but nothing about it is written.
+         */
+        unconsentedPresence: z.enum(['drop', 'transient']).default('drop'),
+        /** How long each class of data is kept, days (raw sightings: `storage.rawRetentionHours`). */
+        retention: z
+          .object({
+            visitsDays: z.number().positive().default(30),
+            sessionsDays: z.number().positive().default(30),
+            /** Shelf interactions and RFID reads. */
+            interactionsDays: z.number().positive().default(90),
+            decisionsDays: z.number().positive().default(90),
+            deadLettersDays: z.number().positive().default(14),
+            screenMessagesDays: z.number().positive().default(2),
+            /** Outbox rows the cloud has acknowledged. */
+            outboxSentDays: z.number().positive().default(7),
+            /** The anonymous per-zone hourly counts. */
+            zoneHourlyDays: z.number().positive().default(400),
+            /** How often the purge runs, ms. */
+            purgeIntervalMs: z.number().int().positive().default(3_600_000),
+          })
+          .strict()
+          .prefault({}),
+        /**
+         * Zone footfall, dwell and heatmaps published to dashboards (privacy/aggregates.ts, docs/privacy/aggregates.md):
+         * counts below k are withheld, the rest carry noise of privacy loss ε per query, and each UTC day of data has
+         * `epsilonPerDay` to spend, for good.
+         */
+        aggregates: z
+          .object({
+            k: z.number().int().min(2).default(10),
+            epsilonPerQuery: z.number().min(0.000001).max(10).default(1),
+            epsilonPerDay: z.number().min(0.000001).max(100).default(10),
+            /** sha256 (hex) of API tokens that may read aggregates (chain dashboards); staff screen tokens may too. */
+            apiTokenHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'sha256 hex')).default([]),
+          })
+          .strict()
+          .refine((a) => a.epsilonPerQuery <= a.epsilonPerDay, {
+            message: 'epsilonPerQuery must not exceed epsilonPerDay',
+          })
+          .prefault({}),
+      })
+      .strict()
       .prefault({}),
     /** The screens' realtime connection: pairing, replay retention, staff login. */
     realtime: z

@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import {
+  type CustomerProfile,
+  type PosPurchase,
   type PresenceEvent,
   type Product,
   type ScreenKind,
@@ -21,6 +23,7 @@ import { GatewayConfig, type GatewayConfigInput, modelBounds } from './config';
 import { Assortment } from './decide/assortment';
 import { ThompsonBandit } from './decide/bandit';
 import { ARMS, createDecider, servedModel } from './decide/decide';
+import { decisionRow, explainDecision } from './decide/explain';
 import { createDecisionFeed } from './decide/feed';
 import { DecisionLog } from './decide/log';
 import { DeviceRegistry } from './devices/registry';
@@ -35,6 +38,11 @@ import { ModelManager } from './models/manager';
 import { type PullResult, pullModels } from './models/registry';
 import { PresenceEngine, type ZoneChange } from './presence/engine';
 import { eventsOfChange } from './presence/events';
+import { apiTokenMatches, PrivateAggregates, registerAggregateRoutes } from './privacy/aggregates';
+import { Erasure, type ScrubReport } from './privacy/erasure';
+import { LocationConsent } from './privacy/location-consent';
+import { Pseudonyms } from './privacy/pseudonyms';
+import { Retention } from './privacy/retention';
 import { ProfileCache } from './profiles/cache';
 import { pullProfiles } from './profiles/pull';
 import { ScreenOutbox } from './realtime/outbox';
@@ -126,10 +134,35 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     memoryProfiles: config.profiles.memoryProfiles,
     now,
     logger: log('profiles'),
+    // a customer erased in the cloud is scrubbed here (privacy/erasure.ts); see "erasure" below
+    erasure: {
+      scrub: (customerId, profile) => scrubErased(customerId, profile),
+      isErased: (customerId) => erasure.isErased(customerId),
+      committed: (customerIds) => afterErasure(customerIds),
+    },
   });
   const rec = config.recommendations;
   const bandit = new ThompsonBandit(ARMS, Math.random, { epsilon: rec.exploration });
-  const decisionLog = new DecisionLog(store.db, { bandit, horizonMs: rec.rewardHorizonMs });
+  // --- privacy at the sensor (privacy/): only devices with location consent are stored, and only by pseudonym ------
+  const pseudonyms = new Pseudonyms(store.db);
+  const locationConsent = new LocationConsent(store.db);
+  const retention = new Retention({ db: store.db, pseudonyms, config, registry: metrics.registry, now });
+  const transientPresence = config.privacy.unconsentedPresence === 'transient';
+  /**
+   * Devices whose current visit is being stored (they had location consent when it began), with the pseudonym it is
+   * stored under: fixed at arrival, so a visit that crosses midnight is closed under the pseudonym it was opened with.
+   */
+  const storedVisits = new Map<string, string>();
+  /** What names a shopper device on disk: its pseudonym when it may be tracked, else nothing. */
+  function diskRef(deviceId: string | undefined, at: number): string | undefined {
+    if (deviceId === undefined || !locationConsent.allows(deviceId)) return undefined;
+    return storedVisits.get(deviceId) ?? pseudonyms.of(deviceId, at);
+  }
+  const decisionLog = new DecisionLog(store.db, {
+    bandit,
+    horizonMs: rec.rewardHorizonMs,
+    shopperRefOf: (deviceId, at) => diskRef(deviceId, at) ?? null,
+  });
   const decide = createDecider({
     model: models,
     bundles: bundles && servedModel(bundles),
@@ -215,6 +248,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
         return undefined;
       }
     },
+    myDataLink: (customerId) => cloud.myDataLink(storeId, customerId),
     cartAtRiskMs: config.triggers.cartAtRiskMs,
     insightsK: config.insights.k,
     insightsWindowMs: config.insights.windowMs,
@@ -265,22 +299,31 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     for (const c of changes) {
       metrics.zoneChanges.inc();
       publishPresence(eventsOfChange(c, sourceTs));
+      // a visit is stored only when the device had location consent as it began; others are counted, anonymously.
+      // Consent withdrawn during the visit: the rows it opened are closed, nothing new is written.
+      if (c.from === null && c.to && locationConsent.allows(c.deviceId))
+        storedVisits.set(c.deviceId, pseudonyms.of(c.deviceId, c.at));
+      const opened = storedVisits.get(c.deviceId);
+      const stored = opened !== undefined && locationConsent.allows(c.deviceId) ? opened : undefined;
       if (c.from) {
-        store.recordZoneLeave(c.deviceId, c.from, c.at);
+        if (opened) store.recordZoneLeave(opened, c.from, c.at);
+        if (c.fromSince !== null) sightings.countDwell(c.from, c.at, c.at - c.fromSince);
         memory.leaveZone(c.deviceId, c.from, c.at);
         touched.add(c.from);
       }
       if (c.to) {
-        store.recordZoneEnter(c.deviceId, c.to, c.at);
+        if (stored) store.recordZoneEnter(stored, c.to, c.at);
+        sightings.countEntry(c.to, c.at, c.deviceId);
         memory.enterZone(c.deviceId, c.to, c.at);
         touched.add(c.to);
       }
       if (c.from === null && c.to) {
-        store.startSession(c.deviceId, c.at);
+        if (stored) store.startSession(stored, c.at);
         feed.arrived(c.deviceId, c.to);
       }
       if (c.to === null) {
-        store.endSession(c.deviceId, c.at);
+        if (opened) store.endSession(opened, c.at);
+        storedVisits.delete(c.deviceId);
         feed.left(c.deviceId);
       }
     }
@@ -320,7 +363,20 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       ble: (s, at) => {
         const deviceId = s.deviceId ?? shopperFromAdvertisement(s.advertisement, pseudonymSalt);
         if (deviceId === undefined) return; // another kind of beacon: not a shopper
-        sightings.add({ deviceId, scannerId: s.scannerId, rssi: s.rssi, ts: s.ts, receivedAt: at });
+        if (locationConsent.allows(deviceId)) {
+          sightings.add({
+            deviceId: diskRef(deviceId, at)!,
+            scannerId: s.scannerId,
+            rssi: s.rssi,
+            ts: s.ts,
+            receivedAt: at,
+          });
+        } else {
+          // no location consent: nothing about the device is stored, the sighting only counts for its zone and hour
+          sightings.countUnstored(scannerZones.get(s.scannerId)!, at);
+          metrics.sightingsUnconsented.inc();
+          if (!transientPresence) return;
+        }
         const change = presence.observe({ deviceId, scannerId: s.scannerId, rssi: s.rssi, ts: s.ts }, at);
         if (!change) return;
         onZoneChanges([change], s.ts);
@@ -329,15 +385,18 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       },
       sensor: (r) => store.recordSensorReading(r),
       shelf: (i, at) => {
-        if (store.recordInteraction(i)) touch(i.zoneId, i.itemId, i.action, i.shopperDeviceId, i.ts, at);
+        if (store.recordInteraction(asStored(i, diskRef(i.shopperDeviceId, at))))
+          touch(i.zoneId, i.itemId, i.action, i.shopperDeviceId, i.ts, at);
       },
       rfid: (r, at) => {
-        store.recordRfidRead(r);
+        store.recordRfidRead(asStored(r, diskRef(r.shopperDeviceId, at)));
         for (const tag of r.tags) if (tag.itemId) touch(r.zoneId, tag.itemId, 'tried_on', r.shopperDeviceId, r.ts, at);
         screenServices.onRfid(r);
       },
-      pos: (p, at) => {
-        if (!store.recordPurchase(p, at)) return;
+      pos: (sale, at) => {
+        // a till that still names a customer erased here (its own cache, a late message) sells anonymously
+        const p = sale.customerId !== undefined && erasure.isErased(sale.customerId) ? anonymousSale(sale) : sale;
+        if (!store.recordPurchase(asStored(p, diskRef(p.shopperDeviceId, at)), at)) return;
         metrics.purchases.inc();
         feed.purchased(p, at);
         screenServices.onPurchase(p, at);
@@ -416,6 +475,11 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     logger,
     registry: metrics.registry,
     screens: config.screens,
+    explanation: (id) => {
+      decisionLog.flush(); // a screen asks right after the push: the row may still be buffered
+      const row = decisionRow(store.db, id);
+      return row && explainDecision(row, assortment.catalog, zones);
+    },
     health: () => ({
       broker: {
         status: broker.listening ? 'pass' : 'fail',
@@ -430,6 +494,67 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       },
     }),
   });
+
+  // --- privacy-protected footfall, dwell and heatmaps for dashboards (privacy/aggregates.ts) ---------------------
+  const aggregatesConfig = config.privacy.aggregates;
+  const aggregates = new PrivateAggregates(store.db, {
+    zones: floorPlan.zones.map((z) => z.id),
+    k: aggregatesConfig.k,
+    epsilonPerQuery: aggregatesConfig.epsilonPerQuery,
+    epsilonPerDay: aggregatesConfig.epsilonPerDay,
+    now,
+  });
+  aggregates.registerMetrics(metrics.registry);
+  // readers: the store's paired staff screens (their device token) and chain dashboards (an API token in config)
+  registerAggregateRoutes(http, {
+    aggregates,
+    authorize: (token) =>
+      screenPairing.lookup(token)?.kind === 'staff' || apiTokenMatches(token, aggregatesConfig.apiTokenHashes),
+  });
+
+  // --- erasure: a customer the cloud erased leaves this store's database, files and memory -----------------------
+  const erasure = new Erasure(store.db, {
+    pseudonymsOf: (raw) => pseudonyms.allOf(raw),
+    now,
+    registry: metrics.registry,
+  });
+  const erasureLog = log('privacy');
+  /** Scrubs of the page being applied, until it commits. */
+  const scrubbed = new Map<string, ScrubReport>();
+  /** In the profile page's transaction, before the cached profile goes. */
+  function scrubErased(customerId: string, profile: CustomerProfile | undefined): void {
+    // buffered rows are written first, so the scrub reaches them too
+    flushSightings();
+    flushDecisions();
+    const inMemory = [...memory.sessions()].filter((s) => s.customerId === customerId).map((s) => s.deviceId);
+    scrubbed.set(customerId, erasure.scrub({ customerId, profile, devices: inMemory }));
+  }
+  /** The page committed: memory, screens and the files follow. Never throws (the pull that called it succeeded). */
+  function afterErasure(customerIds: readonly string[]): void {
+    const rows: Record<string, number> = {};
+    try {
+      for (const customerId of customerIds) {
+        const report = scrubbed.get(customerId);
+        scrubbed.delete(customerId);
+        for (const [table, n] of Object.entries(report?.rows ?? {})) rows[table] = (rows[table] ?? 0) + n;
+        const devices = report?.rawDevices ?? [];
+        // a visit still going on is no longer stored
+        for (const s of memory.forgetCustomer(customerId, devices)) storedVisits.delete(s.deviceId);
+        for (const d of devices) storedVisits.delete(d);
+        // kiosks showing them get the zone's own cards
+        screenServices.kiosk
+          .forgetCustomer(customerId)
+          .catch((err: unknown) => erasureLog.error({ err }, 'cannot refresh a kiosk after an erasure'));
+      }
+      // every zone's cards are decided again: none may stay personalized for them (erasures are rare)
+      for (const zoneId of screenZones) void feed.refreshZone(zoneId);
+      screenServices.onPresence(); // staff alerts about them are forgotten with their presence
+      erasure.committed(customerIds.length);
+      erasureLog.info({ erased: customerIds.length, rows }, 'erasures applied');
+    } catch (err) {
+      erasureLog.error({ err, erased: customerIds.length }, 'cannot finish applying erasures');
+    }
+  }
 
   // --- background work ---------------------------------------------------------------
   const outboxSync = createOutboxSync({
@@ -515,11 +640,19 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     }
   }
 
+  /** Applies every retention rule (privacy/retention.ts); returns how many raw sightings went. */
   function purgeRawData(at: number): number {
-    const purged = store.purgeRawSightings(at - config.storage.rawRetentionHours * 3_600_000);
-    metrics.sightingsPurged.inc(purged);
-    if (purged > 0) log('store').info({ purged }, 'raw sightings past retention purged');
-    return purged;
+    let purged: Record<string, number>;
+    try {
+      purged = retention.purge(at).purged;
+    } catch (err) {
+      log('store').error({ err }, 'retention purge failed');
+      return 0;
+    }
+    metrics.sightingsPurged.inc(purged.sightings);
+    const deleted = Object.fromEntries(Object.entries(purged).filter(([, n]) => n > 0));
+    if (Object.keys(deleted).length > 0) log('store').info({ purged: deleted }, 'data past retention purged');
+    return purged.sightings ?? 0;
   }
 
   return {
@@ -535,8 +668,15 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     pullModels: pullModelsNow,
     /** Writes buffered raw sightings now (tests and shutdown). */
     flushSightings,
-    /** Deletes raw sightings older than the retention; returns how many. */
+    /** Applies every retention rule now (raw sightings, visits, sessions, … salts); returns how many sightings went. */
     purgeRawData,
+    retention,
+    /** Privacy-protected aggregates and their ε ledger. */
+    aggregates,
+    /** Rotating device pseudonyms: every device id the gateway writes goes through them. */
+    pseudonyms,
+    /** Whether a device may be tracked (location consent of its linked profile). */
+    locationConsent,
     /** Sends what is in the outbox now (tests and shutdown). */
     flushOutbox: () => outboxSync.flush(),
     memory,
@@ -619,7 +759,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       void refreshProfiles();
       timers.push(setInterval(() => void syncTick(), config.sync.intervalMs));
       timers.push(setInterval(flushSightings, config.storage.flushIntervalMs));
-      timers.push(setInterval(() => purgeRawData(now()), 3_600_000));
+      timers.push(setInterval(() => purgeRawData(now()), config.privacy.retention.purgeIntervalMs));
       purgeRawData(now());
       for (const t of timers) t.unref();
       const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
@@ -652,6 +792,19 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   };
 }
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;
+
+/** A sale without the shopper: what the store keeps of a sale to an erased customer. */
+function anonymousSale(sale: PosPurchase): PosPurchase {
+  const { customerId: _, shopperDeviceId: __, ...rest } = sale;
+  return rest;
+}
+
+/** The event as written to disk: its shopper device named by `ref` (a pseudonym), or not named at all. */
+function asStored<T extends { shopperDeviceId?: string | undefined }>(event: T, ref: string | undefined): T {
+  if (event.shopperDeviceId === undefined) return event;
+  const { shopperDeviceId: _, ...rest } = event;
+  return (ref === undefined ? rest : { ...rest, shopperDeviceId: ref }) as T;
+}
 
 function safePing(store: GatewayStore): boolean {
   try {

@@ -19,4 +19,23 @@ describe('logger', () => {
     expect(text).toContain('"zoneId":"beauty"');
     expect(text.match(/\[redacted\]/g)).toHaveLength(3);
   });
+
+  it('redacts contact details, loyalty numbers, names and tokens too', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const log = createLogger('info', sink);
+    log.info(
+      { email: 'a@b.example', phone: '+82 10-1234-5678', loyaltyId: 'AISLE-0042', firstName: 'Minji', token: 't0k3n' },
+      'identify',
+    );
+    log.warn({ request: { email: 'c@d.example', identifiers: [{ kind: 'phone', value: '01012345678' }] } }, 'refused');
+    const text = lines.join('');
+    expect(text).not.toMatch(/b\.example|d\.example|1234-5678|01012345678|AISLE-0042|Minji|t0k3n/);
+    expect(text.match(/\[redacted\]/g)).toHaveLength(7);
+  });
 });

@@ -19,6 +19,7 @@ const ENV = {
   AISLE_MODEL_REGISTRY_DIR: ['models', 'registryDir'],
   AISLE_STAFF_FILE: ['realtime', 'staffPath'],
   AISLE_SCREEN_TOKENS: ['realtime', 'tokensPath'],
+  AISLE_UNCONSENTED_PRESENCE: ['privacy', 'unconsentedPresence'],
 } as const;
 
 function configFromEnv(env: NodeJS.ProcessEnv): GatewayConfigInput {

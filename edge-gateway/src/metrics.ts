@@ -66,6 +66,11 @@ export function createMetrics(probes: MetricProbes) {
       help: 'Raw sightings not stored because the daily cap was reached',
       registers: [registry],
     }),
+    sightingsUnconsented: new Counter({
+      name: 'aisle_privacy_unconsented_sightings_total',
+      help: 'Sightings of devices without location consent: not stored, only counted per zone and hour',
+      registers: [registry],
+    }),
     sightingsPurged: new Counter({
       name: 'aisle_storage_sightings_purged_total',
       help: 'Raw sightings deleted after the retention period',

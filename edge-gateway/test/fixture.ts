@@ -103,6 +103,8 @@ const FIXTURE_CONFIG = {
   mqtt: { port: 0 },
   presence: { confirmMs: 0 },
   sync: { intervalMs: 100 },
+  // tests drive anonymous beacons and expect screens to react to them: track devices without consent in memory
+  privacy: { unconsentedPresence: 'transient' },
 } satisfies Partial<GatewayConfigInput>;
 
 function mergeConfig(

@@ -23,6 +23,20 @@ beforeAll(async () => {
     { storage: { rawRetentionHours: 24, maxRawSightingsPerDay: 8, flushIntervalMs: 60_000 } },
     { now: () => clock },
   );
+  // only devices with location consent are stored (privacy/location-consent.ts): this one is a consented app's
+  fx.gateway.profiles.upsert([
+    {
+      customerId: 'cust-storage',
+      consent: { personalization: true, location: true },
+      favouriteCategories: [],
+      tastes: {},
+      excludedCategories: [],
+      recentPurchases: [],
+      onlineCart: [],
+      appDevices: ['shp-storage01'],
+      updatedAt: clock,
+    },
+  ]);
   device = await mqtt.connectAsync(fx.urls.mqttUrl, { clientId: 'test-storage' });
 });
 

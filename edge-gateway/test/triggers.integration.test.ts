@@ -239,7 +239,12 @@ describe('recommendation triggers, played by the simulator scenarios', () => {
 
   it('gives a customer who did not consent to personalization no trigger of their own', async () => {
     const customer = fx.customers.find(
-      (c) => !c.consent.personalization && c.appDevices.length > 0 && cartItemsInStock(context(), c).length > 0,
+      // with location consent, so their decisions are logged under their pseudonym (privacy/pseudonyms.ts)
+      (c) =>
+        !c.consent.personalization &&
+        c.consent.location &&
+        c.appDevices.length > 0 &&
+        cartItemsInStock(context(), c).length > 0,
     )!;
     expect(customer).toBeDefined();
     const deviceId = customer.appDevices[0]!;
@@ -256,11 +261,12 @@ describe('recommendation triggers, played by the simulator scenarios', () => {
     await pushOf(screens.beauty, control);
     expect(screens.beauty.pushes.filter((p) => p.shopper?.ref === ref && p.trigger !== 'zone')).toEqual([]);
     fx.gateway.flushDecisions();
+    const pseudonyms = fx.gateway.pseudonyms.allOf(deviceId);
     const decided = fx.gateway.store.db
-      .prepare<[string], { trigger: string; personalized: number }>(
-        'SELECT trigger, personalized FROM decisions WHERE shopper_ref = ?',
+      .prepare<string[], { trigger: string; personalized: number }>(
+        `SELECT trigger, personalized FROM decisions WHERE shopper_ref IN (${pseudonyms.map(() => '?').join(',')})`,
       )
-      .all(deviceId);
+      .all(...pseudonyms);
     expect(decided.length).toBeGreaterThan(0);
     expect(decided.every((d) => d.trigger === 'zone' && d.personalized === 0)).toBe(true);
   });

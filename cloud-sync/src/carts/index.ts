@@ -11,6 +11,7 @@ import {
 } from '@aisle/contracts';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
+import { honourGpc } from '../dsr';
 import type { FeatureContext } from '../feature';
 import { HttpError, notFound } from '../http';
 import { CustomerPath } from '../route';
@@ -132,12 +133,23 @@ export function registerCartsRoutes(ctx: FeatureContext): void {
       description:
         'Idempotent by `eventId`. A `purchase` is recorded as the customer\'s purchase (store id "web") and in ' +
         'their profile, and takes the bought quantities out of their cart as it stood then. The cart itself changes ' +
-        'only by cart edits: `add_to_cart` and `remove_from_cart` record behaviour.',
+        'only by cart edits: `add_to_cart` and `remove_from_cart` record behaviour. With the Global Privacy ' +
+        'Control signal (header `Sec-GPC: 1` or `gpc: true`), each signed-in customer named gets an opt-out of ' +
+        'sale and sharing (marketing consent denied, channel web) recorded once, as an objection request.',
       access: 'operator',
       body: WebEventBatch,
       response: WebEventBatchResult,
     },
-    async ({ body }) => recordWebEvents(ctx, body),
+    async ({ body, req }) => {
+      const result = await recordWebEvents(ctx, body);
+      // Global Privacy Control (CCPA/CPRA): the browser's opt-out of sale and sharing, for the signed-in customers
+      if (body.gpc === true || req.headers['sec-gpc'] === '1')
+        await honourGpc(
+          ctx,
+          body.events.flatMap((e) => (e.customerId ? [e.customerId] : [])),
+        );
+      return result;
+    },
   );
 }
 

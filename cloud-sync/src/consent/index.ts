@@ -10,6 +10,7 @@ import {
   IN_STORE_CONSENT_CHANNELS,
 } from '@aisle/contracts';
 import { sql } from 'kysely';
+import { appendAudit } from '../audit';
 import { forbidden, OPERATOR_ID } from '../auth';
 import type { FeatureContext } from '../feature';
 import { HttpError, notFound } from '../http';
@@ -75,6 +76,13 @@ export async function recordConsent(
         return { record: toRecord(seen), duplicate: true };
       }
     }
+    // a record must name a policy text the customer could have been shown
+    const policy = await trx
+      .selectFrom('policy_versions')
+      .select('version')
+      .where('version', '=', capture.policyVersion)
+      .executeTakeFirst();
+    if (!policy) throw new HttpError(400, 'unknown_policy', `policy version ${capture.policyVersion} is not published`);
     const id = await store.bump(trx, 'consent', 1);
     const row: Row = {
       id,
@@ -90,6 +98,20 @@ export async function recordConsent(
       event_id: capture.eventId ?? null,
     };
     await trx.insertInto('consent_records').values(row).execute();
+    await appendAudit(trx, {
+      actor: by,
+      action: 'consent.recorded',
+      subject: customerId,
+      detail: {
+        recordId: id,
+        purpose: row.purpose,
+        state: row.state,
+        policyVersion: row.policy_version,
+        channel: row.channel,
+        ...(row.store_id !== null && { storeId: row.store_id }),
+      },
+      at,
+    });
     return { record: toRecord(row), duplicate: false };
   });
 }
@@ -152,7 +174,8 @@ export function registerConsentRoutes(ctx: FeatureContext): void {
         'Appends a record; the latest decision (by `at`, ties by record id) is the current state of its purpose and ' +
         'sets the profile flag (personalization, location) stores pull. A record older than the latest does not ' +
         'change the state. The operator (web shop, app) records through any channel; a store only through ' +
-        '`store`, `kiosk` or `staff` and with its own `storeId`. A resent `eventId` gets the first record back.',
+        '`store`, `kiosk` or `staff` and with its own `storeId`. A resent `eventId` gets the first record back. A ' +
+        '`policyVersion` never published (`GET /v1/policies`) is a 400 `unknown_policy`. Each record is audited.',
       access: 'any',
       params: CustomerPath,
       body: ConsentCapture,

@@ -293,12 +293,16 @@ describe.each(testBackends())('customers on $name', (backend) => {
   });
 
   it('refuses an undo whose survivor is gone, and a merge of a customer into itself or of an unknown one', async () => {
-    await start([person(1, A), person(2, A)]);
+    await start([person(1, A), person(2, A), person(3, A)]);
     const merged = await ok({ method: 'POST', url: '/v1/customers/cus-0001/merge', payload: { from: 'cus-0002' } });
-    await ok({ method: 'DELETE', url: '/v1/customers/cus-0001' });
+    // the survivor merged again into another customer
+    const again = await ok({ method: 'POST', url: '/v1/customers/cus-0003/merge', payload: { from: 'cus-0001' } });
     const undo = await op({ method: 'POST', url: `/v1/merges/${merged.merge.mergeId}/undo` });
     expect(undo.statusCode).toBe(409);
     expect(undo.json().error.code).toBe('survivor_missing');
+    // an erasure takes the merge records naming the customer with it (data-subject erasure): nothing to undo
+    await ok({ method: 'DELETE', url: '/v1/customers/cus-0003' });
+    expect((await op({ method: 'POST', url: `/v1/merges/${again.merge.mergeId}/undo` })).statusCode).toBe(404);
     const self = await op({ method: 'POST', url: '/v1/customers/cus-0002/merge', payload: { from: 'cus-0002' } });
     expect(self.json().error.code).toBe('same_customer');
     const unknown = await op({ method: 'POST', url: '/v1/customers/cus-0009/merge', payload: { from: 'cus-0002' } });
@@ -353,7 +357,7 @@ describe.each(testBackends())('customers on $name', (backend) => {
 
     // erasure: gone from the cloud and from every store that had it
     const erased = await ok({ method: 'DELETE', url: '/v1/customers/cus-0002' });
-    expect(erased).toEqual({ customerId: 'cus-0002', stores: 1 });
+    expect(erased).toEqual({ customerId: 'cus-0002', stores: 1, requestId: expect.stringMatching(/^dsr-/) });
     expect(await b.pull()).toEqual(['cus-0003']);
     expect((await op({ method: 'GET', url: '/v1/customers/cus-0002' })).statusCode).toBe(404);
     expect(await identities('cus-0003')).toHaveLength(2);

@@ -1,5 +1,6 @@
 import { CustomerProfile, type ProfilePage } from '@aisle/contracts';
 import type { Transaction } from 'kysely';
+import { erasedAmong } from '../dsr/requests';
 import type { CloudStore, CloudTables } from '../store';
 import type { ScopeReason } from './schema';
 
@@ -252,9 +253,14 @@ export async function storePage(
     if (json !== undefined) profiles.push(CustomerProfile.parse(JSON.parse(json)));
     else deleted.push(r.customer_id);
   }
+  // erased, not merged into another or out of the store's scope: the store scrubs all it holds about these
+  const erasedIds = await erasedAmong(store.db, deleted);
+  const erased = deleted.filter((id) => erasedIds.has(id));
   return {
     profiles,
     deleted,
+    // only when there are some: a page without erasures reads as it always did
+    ...(erased.length > 0 && { erased }),
     cursor: page.length > 0 ? Number(page.at(-1)!.seq) : cursor,
     more: rows.length > limit,
   };

@@ -12,13 +12,15 @@ import {
   UndoMergeResult,
 } from '@aisle/contracts';
 import { z } from 'zod';
+import { OPERATOR_ID } from '../auth';
+import { eraseCustomer } from '../dsr';
 import type { FeatureContext } from '../feature';
 import { notFound } from '../http';
 import { CustomerPath, StorePath } from '../route';
 import { addScopes, chunked, nextSeq, PURCHASE_SCOPE_MS, type Trx } from './feed';
 import { identitiesOf } from './identities';
 import { mergeInto, undoMerge } from './merge';
-import { eraseCustomer, lookupCustomer, resolveIdentities } from './resolve';
+import { lookupCustomer, resolveIdentities } from './resolve';
 
 export { inStoreScope, storePage } from './feed';
 
@@ -122,16 +124,19 @@ export function registerCustomersRoutes(ctx: FeatureContext): void {
       method: 'DELETE',
       url: '/v1/customers/:customerId',
       tag: 'customers',
-      summary: "Erase a customer's profile",
+      summary: 'Erase a customer (GDPR erasure)',
       description:
-        'The profile, identities and store scope are deleted and every store that had the profile is told to drop ' +
-        'it. Profile-level only: purchases and merge records are kept (full privacy erasure is a later issue).',
+        'In one transaction: profile, identities, cart and its edits, web events, consent records, store scope and ' +
+        'merge records are deleted (for the customer and every id merged into it); purchases stay as anonymous ' +
+        'sales. Every store that had the profile is told to drop it. The id is remembered by its hash only, so a ' +
+        'sale a store sends later is stored anonymously and the id cannot come back. Recorded as a completed ' +
+        'erasure request (`requestId`) whose status stays readable.',
       access: 'operator',
       params: CustomerPath,
       response: EraseResult,
       errors: [404],
     },
-    async ({ params }) => eraseCustomer(store, params.customerId),
+    async ({ params }) => eraseCustomer(ctx, params.customerId, OPERATOR_ID),
   );
 }
 

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { CustomerProfile, type Merge } from '@aisle/contracts';
+import { appendAudit } from '../audit';
+import { OPERATOR_ID } from '../auth';
 import { carryCart, uncarryCart } from '../carts/cart';
 import { HttpError, notFound } from '../http';
 import type { CloudStore, CloudTables } from '../store';
@@ -186,6 +188,13 @@ export async function mergeInto(
     undone_at: null,
   };
   await trx.insertInto('merges').values(row).execute();
+  await appendAudit(trx, {
+    actor: OPERATOR_ID,
+    action: 'customer.merged',
+    subject: survivorId,
+    detail: { mergeId, mergedId },
+    at: now,
+  });
   return { merge: toMerge(row), profile: after };
 }
 
@@ -266,5 +275,12 @@ export async function undoMerge(store: CloudStore, trx: Trx, mergeId: string, no
     holding.map((r) => r.store_id).filter((s) => !inScope.includes(s)),
   );
   await trx.updateTable('merges').set({ undone_at: now }).where('merge_id', '=', mergeId).execute();
+  await appendAudit(trx, {
+    actor: OPERATOR_ID,
+    action: 'customer.merge_undone',
+    subject: m.survivor_id,
+    detail: { mergeId, restoredId: m.merged_id },
+    at: now,
+  });
   return { merge: toMerge({ ...m, undone_at: now }), survivor: restoredSurvivor, restored };
 }

@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import type { FeatureContext } from '../feature';
 import { HttpError, notFound } from '../http';
+import { registerFairnessRoute } from './fairness';
 import { DEFAULT_ROLLOUT, startRun, trainingState, UnknownStoreError } from './run';
 import { getCard, getRun, listRuns, RunInProgressError } from './runs';
 import { scheduledRun } from './schedule';
@@ -27,6 +28,7 @@ const RunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).defa
 /** Registers the training routes (all the operator's: the back office, and the web shop for recommendations). */
 export function registerTrainingRoutes(ctx: FeatureContext): void {
   const { routes, store } = ctx;
+  registerFairnessRoute(ctx);
   routes.add(
     {
       method: 'POST',

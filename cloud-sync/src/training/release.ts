@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ModelCardDocument, ModelRollout, TrainingRun } from '@aisle/contracts';
 import { CARD_FILE, MODEL_FILE } from '@aisle/recsys';
 import { sql, type Transaction } from 'kysely';
+import { appendAudit } from '../audit';
 import type { CloudStore, CloudTables } from '../store';
 
 /** `online-<yyyymmddHHMMss>` of `at` (UTC), with `-2`, `-3`, … when a version of that second already exists. */
@@ -111,6 +112,13 @@ export async function releaseModel(store: CloudStore, release: Release): Promise
       })
       .where('id', '=', release.runId)
       .execute();
+    await appendAudit(trx, {
+      actor: 'system:training',
+      action: 'model.released',
+      subject: release.version,
+      detail: { runId: release.runId, kind: release.kind, stores: release.stores },
+      at: release.at,
+    });
   });
 }
 

@@ -15,7 +15,7 @@ export const RECENTLY_BOUGHT_MS = 30 * 24 * 60 * 60 * 1000;
  * same bytes): its files are written to a temporary folder, checked and loaded by recsys serving, and the folder is
  * removed (the session holds the verified bytes).
  */
-async function loadFromRegistry(store: CloudStore, version: string): Promise<Recommender> {
+export async function loadFromRegistry(store: CloudStore, version: string): Promise<Recommender> {
   const files = await store.db
     .selectFrom('model_files')
     .select(['name', 'bytes'])

@@ -100,6 +100,8 @@ export interface ShownItem {
   reason: ReasonCode;
   /** Probability the policy had of showing this item in this decision (1 for items every arm shows). */
   propensity: number;
+  /** The item the reason points at (picked up, bought, held at the mirror): the explanation names it. */
+  anchor?: string;
 }
 
 export interface DecisionRecord {
@@ -262,7 +264,13 @@ export function createDecider(opts: DeciderOptions) {
         ...(aisle && { aisle }),
         ...(Number.isFinite(onHand) && { inStock: onHand }),
       });
-      logged.push({ itemId: product.id, score: round(item.score), reason: why.code, propensity: round(p) });
+      logged.push({
+        itemId: product.id,
+        score: round(item.score),
+        reason: why.code,
+        propensity: round(p),
+        ...(why.anchor && { anchor: why.anchor }),
+      });
     }
 
     const id = opts.newId();
@@ -297,10 +305,14 @@ export function createDecider(opts: DeciderOptions) {
       },
     };
 
-    function explain(product: Product, anchor: string | undefined): { code: ReasonCode; text: LocalizedText } {
+    function explain(
+      product: Product,
+      anchor: string | undefined,
+    ): { code: ReasonCode; text: LocalizedText; anchor?: string } {
       const anchorProduct = anchor ? catalog.get(anchor) : undefined;
       const reason = (code: ReasonCode, extra: Partial<ReasonFacts> = {}) => ({
         code,
+        ...(anchorProduct && { anchor: anchorProduct.id }),
         text: reasonText(code, { product, anchor: anchorProduct, aisle: assortment.aisle(product.id), ...extra }),
       });
       switch (req.trigger) {
@@ -325,12 +337,14 @@ export function createDecider(opts: DeciderOptions) {
         if (touched)
           return {
             code: 'because_you_touched',
+            anchor: touched.itemId,
             text: reasonText('because_you_touched', { product, anchor: catalog.get(touched.itemId) }),
           };
         const bought = profile?.recentPurchases.findLast((p) => catalog.get(p.itemId)?.category === product.category);
         if (bought)
           return {
             code: 'because_you_bought',
+            anchor: bought.itemId,
             text: reasonText('because_you_bought', { product, anchor: catalog.get(bought.itemId) }),
           };
         if ((profile?.tastes[product.category] ?? 0) >= 0.5) return reason('matches_your_taste');

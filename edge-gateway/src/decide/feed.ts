@@ -52,12 +52,18 @@ export function createDecisionFeed(opts: DecisionFeedOptions) {
   /** Zones whose screens show a trigger's cards, and until when zone refreshes leave them there. */
   const heldUntil = new Map<string, number>();
 
-  /** The shopper's session, with their cached profile when identified. */
+  /**
+   * The shopper's session, with their cached profile when identified. With personalization off (the shopper's switch
+   * or their consent) the profile is only peeked at, for its consent: not loaded into memory, not marked used, and
+   * the decision that gets it ranks without it (isPersonal).
+   */
   function shopperOf(deviceId: string | undefined) {
     const session = deviceId ? memory.get(deviceId) : undefined;
     if (!session) return undefined;
-    const profile = session.customerId ? profiles.get(session.customerId) : undefined;
-    return { session, profile };
+    if (!session.customerId) return { session, profile: undefined };
+    const peeked = profiles.peek(session.customerId);
+    if (!session.personalization || !peeked?.consent.personalization) return { session, profile: peeked };
+    return { session, profile: profiles.get(session.customerId) };
   }
 
   /** Decides, logs the decision and returns what the zone's screens should show; undefined if it failed. */

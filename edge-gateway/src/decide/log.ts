@@ -25,7 +25,15 @@ export class DecisionLog {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly opts: { bandit: ThompsonBandit; horizonMs: number },
+    private readonly opts: {
+      bandit: ThompsonBandit;
+      horizonMs: number;
+      /**
+       * What is written for the shopper: the gateway passes their rotating pseudonym, or null when the device may
+       * not be tracked, so no raw device id reaches the disk (privacy/pseudonyms.ts). The id as given by default.
+       */
+      shopperRefOf?: (deviceId: string, at: number) => string | null;
+    },
   ) {
     this.#insert = db.prepare(
       `INSERT OR IGNORE INTO decisions (id, at, zone_id, screen_kind, trigger, shopper_ref, personalized, model_version,
@@ -84,7 +92,7 @@ export class DecisionLog {
           r.zoneId,
           r.screen ?? null,
           r.trigger,
-          r.shopperRef,
+          r.shopperRef && (this.opts.shopperRefOf ? this.opts.shopperRefOf(r.shopperRef, r.at) : r.shopperRef),
           r.personalized ? 1 : 0,
           r.modelVersion,
           r.arm,

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SCREEN_CSP } from '@aisle/contracts';
+import { type DecisionExplanation, SCREEN_CSP } from '@aisle/contracts';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { z } from 'zod';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface HealthCheck {
@@ -19,7 +20,12 @@ export interface HttpOptions {
   health(): Record<string, HealthCheck>;
   /** Built screens by URL prefix, e.g. { kiosk: '/…/kiosk-app/dist' }. */
   screens: Record<string, string>;
+  /** A logged decision in plain language (decide/explain.ts explainDecision); undefined for an unknown id. */
+  explanation?(decisionId: string): DecisionExplanation | undefined;
 }
+
+/** A decision id as screens get it on every RecommendationsPush. */
+const DecisionPath = z.object({ decisionId: z.string().min(1).max(64) });
 
 /** /health (application/health+json, draft-inadarei-api-health-check), /metrics, and the built screens. */
 export async function createHttp(opts: HttpOptions) {
@@ -43,6 +49,18 @@ export async function createHttp(opts: HttpOptions) {
 
   app.get('/metrics', async (_req, reply) => {
     reply.type(opts.registry.contentType).send(await opts.registry.metrics());
+  });
+
+  // a screen asks why it shows what it shows (issue #8): the shopper reads it, so it carries no identifier
+  app.get('/v1/decisions/:decisionId/explanation', async (req, reply) => {
+    const params = DecisionPath.safeParse(req.params);
+    if (!params.success)
+      return reply.code(400).send({
+        error: { code: 'invalid_id', message: 'bad decision id', issues: params.error.issues.map((i) => i.message) },
+      });
+    const explanation = opts.explanation?.(params.data.decisionId);
+    if (!explanation) return reply.code(404).send({ error: { code: 'not_found', message: 'no such decision' } });
+    return explanation;
   });
 
   let decorated = false;

@@ -17,6 +17,18 @@ export interface ProfileCacheOptions {
   now?: () => number;
   /** Told once per corrupt row. */
   logger?: Pick<Logger, 'warn'>;
+  /** What the store does when the cloud says a customer was erased (privacy/erasure.ts, wired by the gateway). */
+  erasure?: ErasureHook;
+}
+
+/** Erasure of a customer at the store, around the page that says so (see `applyPage`). */
+export interface ErasureHook {
+  /** In the page's transaction, before the profile's rows go: scrubs everything else naming the customer. */
+  scrub(customerId: string, profile: CustomerProfile | undefined): void;
+  /** Whether the customer was erased here: a profile of theirs is never stored again. */
+  isErased(customerId: string): boolean;
+  /** After the page committed and the cache's memory forgot them: the in-memory state elsewhere follows. */
+  committed(customerIds: readonly string[]): void;
 }
 
 /** How a kiosk finds a profile (`profile_identities`, migration 4). */
@@ -31,6 +43,8 @@ interface Written {
   evicted: string[];
   /** Customers the cloud said to drop: gone from memory and unpinned too. */
   dropped?: readonly string[];
+  /** Of those, the ones erased. */
+  erased?: readonly string[];
 }
 
 /**
@@ -48,6 +62,7 @@ export class ProfileCache {
   private readonly usageFlushEvery: number;
   private readonly now: () => number;
   private readonly logger: Pick<Logger, 'warn'> | undefined;
+  private readonly erasure: ErasureHook | undefined;
   private readonly stmts;
   /** Parsed profiles, least recently used first (a hit re-inserts). */
   private readonly memory = new Map<string, CustomerProfile>();
@@ -67,6 +82,7 @@ export class ProfileCache {
     this.usageFlushEvery = opts.usageFlushEvery ?? 10_000;
     this.now = opts.now ?? Date.now;
     this.logger = opts.logger;
+    this.erasure = opts.erasure;
     this.stmts = {
       profile: db.prepare<[string], string>('SELECT profile FROM profiles WHERE customer_id = ?').pluck(),
       updatedAt: db.prepare<[string], number>('SELECT updated_at FROM profiles WHERE customer_id = ?').pluck(),
@@ -121,19 +137,30 @@ export class ProfileCache {
    * merged into another, out of this store's scope: their rows, device and identity indexes, and
    * afterwards their pins and in-memory entries), upserts `profiles`, and sets cursor `name`. A page
    * is applied together with its cursor or not at all. Returns how many profiles were stored.
+   *
+   * An `erased` customer is scrubbed by the erasure hook in the same transaction, from the profile as cached (read
+   * before its row goes: it names their devices and identities), and is never stored again.
    */
   applyPage(
     name: string,
-    page: { cursor: number; profiles: readonly CustomerProfile[]; deleted: readonly string[] },
+    page: {
+      cursor: number;
+      profiles: readonly CustomerProfile[];
+      deleted: readonly string[];
+      erased?: readonly string[] | undefined;
+    },
     onStored?: OnStored,
   ): number {
     return this.commit(() => {
-      const removed = page.deleted.filter((id) => this.stmts.remove.run(id).changes > 0);
+      const erased = this.erasure ? [...new Set(page.erased ?? [])] : [];
+      for (const id of erased) this.erasure!.scrub(id, this.memory.get(id) ?? this.load(id));
+      const dropped = [...new Set([...page.deleted, ...erased])];
+      const removed = dropped.filter((id) => this.stmts.remove.run(id).changes > 0);
       // the count the eviction inside write() works from must not include the rows just removed
       this.count -= removed.length;
       const written = this.write(page.profiles, onStored !== undefined);
       this.stmts.setCursor.run(name, page.cursor);
-      return { ...written, dropped: page.deleted };
+      return { ...written, dropped, erased };
     }, onStored);
   }
 
@@ -257,6 +284,7 @@ export class ProfileCache {
       this.corrupt.delete(id);
       this.pinned.delete(id);
     }
+    if (written.erased?.length) this.erasure?.committed(written.erased);
     if (onStored) for (const [profile, previous] of written.stored) onStored(profile, previous);
     return written.stored.length;
   }
@@ -271,6 +299,8 @@ export class ProfileCache {
     const latest = new Map<string, CustomerProfile>();
     for (const p of profiles) {
       const id = p.customerId;
+      // erased here: a late profile (an older page, a lookup answered before the erasure) must not bring them back
+      if (this.erasure?.isErased(id)) continue;
       const cachedAt = s.updatedAt.get(id);
       if (cachedAt !== undefined && p.updatedAt < cachedAt) continue;
       let previous: CustomerProfile | undefined;

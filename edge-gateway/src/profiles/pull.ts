@@ -22,7 +22,8 @@ export const PROFILES_CURSOR = 'profiles';
 /**
  * Pages through the profiles changed since the stored cursor, applying each page (its profiles, the
  * customers it says to drop, and its cursor) in one transaction, until the cloud says there is no
- * more. `deleted` counts the drops the cloud sent (some may not have been cached). Resumable: when a page fails, the
+ * more. `deleted` counts the drops the cloud sent (some may not have been cached); the erasures among them
+ * (`page.erased`) are scrubbed by the cache's erasure hook in the page's transaction. Resumable: when a page fails, the
  * pages before it stay applied and the next pull starts after them. Run one pull per cache at a time.
  *
  * `onProfile` runs after its page is saved; if it throws, the rest of that page is still told,

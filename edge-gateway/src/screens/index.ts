@@ -20,6 +20,8 @@ export interface ScreenServicesDeps extends ScreenServicesContext {
   publish: (topic: string, payload: string) => void;
   /** A customer the store does not cache, from the cloud (see KioskDeps.lookup). */
   lookup?: KioskDeps['lookup'];
+  /** A personal "my data" link from the cloud (see KioskDeps.myDataLink). */
+  myDataLink?: KioskDeps['myDataLink'];
   cartAtRiskMs: number;
   insightsK: number;
   insightsWindowMs: number;
@@ -36,6 +38,7 @@ export function createScreenServices(deps: ScreenServicesDeps) {
     viewItem: kiosk.viewItem,
     endSession: kiosk.endSession,
     handover: (ctx) => kiosk.handover(ctx),
+    myDataLink: (ctx) => kiosk.myDataLink(ctx),
     sizeRequest: mirror.sizeRequest,
     resolveRequest: mirror.resolveRequest,
     staffCustomers: staff.customers,

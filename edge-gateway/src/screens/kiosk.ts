@@ -13,6 +13,8 @@ import {
   type IdentifyRequest,
   type IdentifyResult,
   type KioskSession,
+  type MyDataLink,
+  type MyDataLinkResult,
   type PersonalizationRequest,
   type PersonalizationResult,
   PosHandover,
@@ -42,6 +44,8 @@ export interface KioskDeps extends ScreenServicesContext {
    * store then caches, or undefined (unknown, or the cloud unreachable).
    */
   lookup?: (identifier: Identifier) => Promise<CustomerProfile | undefined>;
+  /** Asks the cloud for a personal "my data" link for a customer (throws when the cloud cannot be reached). */
+  myDataLink?: (customerId: string) => Promise<MyDataLink>;
 }
 
 /** A shopper's session at one kiosk. */
@@ -209,8 +213,10 @@ export function createKioskService(deps: KioskDeps) {
         ? { kind: 'phone', hash: createHash('sha256').update(phoneDigits(req.phone)).digest('hex') }
         : { kind: 'loyalty', value: req.code.trim() };
     const profile = await deps.lookup(identifier);
-    if (profile) profiles.upsert([profile]);
-    return profile;
+    if (!profile) return undefined;
+    profiles.upsert([profile]);
+    // as cached: a newer copy may be there already, and an erased customer's late answer is refused by the cache
+    return profiles.peek(profile.customerId);
   }
 
   function kioskZone(ctx: ScreenContext): string | undefined {
@@ -320,6 +326,36 @@ export function createKioskService(deps: KioskDeps) {
       deps.publish(topics.posHandover(deps.storeId, terminalId), JSON.stringify(handover));
       deps.logger.info({ kioskId: ctx.screenId, terminalId, handoverId: handover.handoverId }, 'cart handed over');
       return { ok: true, handoverId: handover.handoverId, terminalId, code: handover.code, lines: lines.length };
+    },
+
+    /**
+     * The customer was erased: their sessions end here and now, and those kiosks get the zone's own, non-personal
+     * cards (which also replace what the screen showed them). Returns the kiosks whose session ended.
+     */
+    async forgetCustomer(customerId: string): Promise<string[]> {
+      const ended = [...sessions.values()].filter((s) => s.customerId === customerId);
+      for (const s of ended) forget(s.kioskId);
+      await Promise.all(ended.map((s) => refresh(s.kioskId, s.zoneId, undefined)));
+      return ended.map((s) => s.kioskId);
+    },
+
+    /**
+     * The identified shopper asks to see and manage their data: a personal link from the cloud, for the kiosk to
+     * show as a QR code. Offline (or without a cloud) the shopper hears it is not available right now.
+     */
+    async myDataLink(ctx: ScreenContext): Promise<MyDataLinkResult> {
+      const s = sessions.get(ctx.screenId);
+      if (!s?.customerId) return { ok: false, reason: 'noSession', message: 'identify first' };
+      if (!deps.myDataLink) return { ok: false, reason: 'unavailable', message: 'no cloud is configured' };
+      try {
+        const link = await deps.myDataLink(s.customerId);
+        // the shopper may have left while the cloud answered: the link must not reach the next one
+        if (sessions.get(ctx.screenId) !== s) return { ok: false, reason: 'noSession', message: 'the session ended' };
+        return { ok: true, url: link.url, expiresAt: link.expiresAt };
+      } catch (err) {
+        deps.logger.warn({ kioskId: ctx.screenId, err: (err as Error).message }, 'cannot get a my-data link');
+        return { ok: false, reason: 'unavailable', message: 'the cloud cannot be reached right now' };
+      }
     },
 
     /** A sale at a till: when it paid a handed-over cart, the kiosk that handed it over hears so. */

@@ -24,7 +24,7 @@ import { ProfileCache } from '../profiles/cache';
 import type { ScreenSender, ScreenTarget, ServerEvent } from '../realtime/types';
 import { ShopperMemory } from '../shoppers/memory';
 import { GatewayStore } from '../store/db';
-import { createScreenServices } from './index';
+import { createScreenServices, type ScreenServicesDeps } from './index';
 
 export { DAY, NOW };
 
@@ -93,7 +93,13 @@ export interface Sent {
 /** Everything a store needs for the screen services, with a clock the test moves and a sender that records. */
 export function screenStore(
   recommender: Recommender,
-  opts: { assortment?: StoreAssortment; tills?: string[]; k?: number } = {},
+  opts: {
+    assortment?: StoreAssortment;
+    tills?: string[];
+    k?: number;
+    /** The cloud's "my data" links (none: the kiosk answers `unavailable`). */
+    myDataLink?: ScreenServicesDeps['myDataLink'];
+  } = {},
 ) {
   const clock = { t: NOW };
   const now = () => clock.t;
@@ -176,6 +182,7 @@ export function screenStore(
     cartAtRiskMs: 300_000,
     insightsK: opts.k ?? 3,
     insightsWindowMs: 3_600_000,
+    myDataLink: opts.myDataLink,
   });
 
   /** A shopper in the store: in `zoneId`, identified as `customerId` when given. */
@@ -193,7 +200,7 @@ export function screenStore(
     return out;
   }
 
-  return { clock, store, assortment, profiles, memory, presence, services, sent, published, take, shopperIn };
+  return { clock, store, assortment, profiles, memory, presence, feed, services, sent, published, take, shopperIn };
 }
 
 export const kiosk = { screenId: 'kiosk-1', kind: 'kiosk', zoneId: 'beauty', staff: undefined } as const;

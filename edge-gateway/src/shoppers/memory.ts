@@ -123,6 +123,18 @@ export class ShopperMemory {
     }
   }
 
+  /**
+   * The customer was erased: the sessions identified as them or on their devices are forgotten whole (their path,
+   * touches and purchases were theirs). A device still in the store starts over as an anonymous shopper. Returns
+   * the sessions forgotten.
+   */
+  forgetCustomer(customerId: string, deviceIds: readonly string[] = []): ShopperSession[] {
+    const devices = new Set(deviceIds);
+    const gone = [...this.#sessions.values()].filter((s) => s.customerId === customerId || devices.has(s.deviceId));
+    for (const s of gone) this.#sessions.delete(s.deviceId);
+    return gone;
+  }
+
   identify(deviceId: string, customerId: string, at: number): ShopperSession {
     const s = this.ensure(deviceId, at);
     s.customerId = customerId;

@@ -29,6 +29,15 @@ export interface SightingRow {
   receivedAt: number;
 }
 
+/** Anonymous counts of one zone and hour, added to `zone_hourly`. */
+export interface ZoneHourlyRow {
+  zoneId: string;
+  hourStart: number;
+  entries: number;
+  dwellMs: number;
+  sightings: number;
+}
+
 export interface OutboxRow {
   /** The store's outbox sequence number: gap-free from 1, never reused. */
   seq: number;
@@ -65,6 +74,8 @@ export class GatewayStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
+    // deleted rows are overwritten with zeros, not just unlinked: an erased customer's data leaves the file itself
+    this.db.pragma('secure_delete = ON');
     migrate(this.db);
     const db = this.db;
     this.stmts = {
@@ -101,6 +112,11 @@ export class GatewayStore {
         'INSERT INTO sightings (device_id, scanner_id, rssi, ts, received_at) VALUES (?, ?, ?, ?, ?)',
       ),
       purgeSightings: db.prepare('DELETE FROM sightings WHERE received_at < ?'),
+      addZoneHourly: db.prepare(
+        `INSERT INTO zone_hourly (zone_id, hour_start, entries, dwell_ms, sightings) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (zone_id, hour_start) DO UPDATE SET entries = entries + excluded.entries,
+         dwell_ms = dwell_ms + excluded.dwell_ms, sightings = sightings + excluded.sightings`,
+      ),
       insertRfid: db.prepare(
         `INSERT OR IGNORE INTO rfid_reads (event_id, epc, item_id, zone_id, shopper_device_id, ts)
          VALUES (?, ?, ?, ?, ?, ?)`,
@@ -190,6 +206,14 @@ export class GatewayStore {
     if (rows.length === 0) return;
     this.db.transaction(() => {
       for (const r of rows) this.stmts.insertSighting.run(r.deviceId, r.scannerId, r.rssi, r.ts, r.receivedAt);
+    })();
+  }
+
+  /** Adds anonymous per-zone hourly counts, in one transaction. */
+  addZoneHourly(rows: readonly ZoneHourlyRow[]): void {
+    if (rows.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of rows) this.stmts.addZoneHourly.run(r.zoneId, r.hourStart, r.entries, r.dwellMs, r.sightings);
     })();
   }
 

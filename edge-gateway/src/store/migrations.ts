@@ -207,16 +207,43 @@ export const migrations: readonly string[] = [
     sightings INTEGER NOT NULL DEFAULT 0, -- sightings of devices that may not be tracked, counted and dropped
     PRIMARY KEY (zone_id, hour_start)
   ) WITHOUT ROWID;
+  -- one random salt per UTC day: device ids are written as HMAC(salt, raw id) and the salt is deleted after the
+  -- longest retention, so old pseudonyms can no longer be linked to a device (privacy/pseudonyms.ts)
+  CREATE TABLE pseudonym_salts (
+    day INTEGER PRIMARY KEY,           -- days since the epoch (UTC)
+    salt BLOB NOT NULL
+  );
+  -- the retention purge deletes by age (privacy/retention.ts)
+  CREATE INDEX visits_entered ON visits (entered_at);
+  CREATE INDEX sessions_started ON sessions (started_at);
+  CREATE INDEX interactions_ts ON interactions (ts);
+  CREATE INDEX rfid_reads_ts ON rfid_reads (ts);
+  CREATE INDEX dead_letters_received ON dead_letters (received_at);
   `,
   // 7: the privacy budget ledger of published aggregates (issue #8)
   `
-  CREATE TABLE privacy_ledger (
+  -- every published release, kept so the same query is answered again unchanged and at no cost (privacy/aggregates.ts)
+  CREATE TABLE privacy_releases (
     id INTEGER PRIMARY KEY,
-    period TEXT NOT NULL,              -- the budget period, e.g. 2026-11-29
+    query TEXT NOT NULL UNIQUE,        -- the normalized query: kind, range, zone, k and ε
     at INTEGER NOT NULL,
-    query TEXT NOT NULL,
-    epsilon REAL NOT NULL
+    result TEXT NOT NULL               -- the release as published, JSON (already suppressed and noised)
   );
-  CREATE INDEX privacy_ledger_period ON privacy_ledger (period);
+  -- what each release cost each UTC day of data it covers; a day's sum never exceeds its budget
+  CREATE TABLE privacy_ledger (
+    period TEXT NOT NULL,              -- the UTC day of the data, e.g. 2026-11-29
+    release_id INTEGER NOT NULL REFERENCES privacy_releases (id),
+    epsilon_micro INTEGER NOT NULL,    -- ε in millionths: integer sums compare exactly with the budget
+    at INTEGER NOT NULL,
+    PRIMARY KEY (period, release_id)
+  ) WITHOUT ROWID;
+  `,
+  // 8: customers erased here (issue #8), remembered by a hash of their id only, so a profile of theirs arriving late
+  // (an older page, a kiosk lookup answered before the erasure) is refused instead of bringing them back
+  `
+  CREATE TABLE erased_customers (
+    customer_hash TEXT PRIMARY KEY,    -- sha256 hex of the customer id (privacy/erasure.ts erasedHash)
+    erased_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
   `,
 ];

@@ -6,6 +6,7 @@ import {
   InventoryPage,
   type ModelRelease,
   ModelReleases,
+  MyDataLink,
   type Product,
   ProfilePage,
   type PurchaseBatch,
@@ -56,6 +57,12 @@ export class CloudClient {
   lookupCustomer(storeId: string, identifier: Identifier): Promise<CustomerProfile | null> {
     const path = `/v1/stores/${encodeURIComponent(storeId)}/customers/lookup`;
     return orNull(this.request('POST', path, CustomerProfile, identifier));
+  }
+
+  /** A personal "my data" link for a customer in the store's scope (shown as a QR code at the kiosk). */
+  myDataLink(storeId: string, customerId: string): Promise<MyDataLink> {
+    const path = `/v1/stores/${encodeURIComponent(storeId)}/customers/${encodeURIComponent(customerId)}/my-data-link`;
+    return this.request('POST', path, MyDataLink);
   }
 
   /** The store's stock and promotions, or null when the cloud has none for it yet. */

@@ -14,6 +14,7 @@ import {
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { type IdentifyAttempt, IdentifyPanel } from './kiosk/IdentifyPanel';
 import { DEFAULT_IDLE_MS, useIdleCountdown } from './kiosk/idle';
+import { MyDataPanel } from './kiosk/MyDataQr';
 import { OnlineCart } from './kiosk/OnlineCart';
 import { ProductDetail } from './kiosk/ProductDetail';
 import { holdsShopper, INITIAL_VIEW, type KioskView, kioskReducer } from './kiosk/state';
@@ -31,6 +32,9 @@ export interface KioskEvents {
   closeDetail?(): void;
   toggleWhy?(): void;
   handover?(): void;
+  /** The shopper asks for their "my data" link (QR code), or closes it. */
+  myData?(): void;
+  closeMyData?(): void;
   stillHere?(): void;
 }
 
@@ -85,6 +89,9 @@ export function KioskScreen({
           >
             {t('kiosk.endSession')}
           </button>
+          {session.customer && (
+            <MyDataPanel myData={view.myData} onOpen={on.myData ?? none} onClose={on.closeMyData ?? none} />
+          )}
         </section>
       ) : (
         <ShopperSummary recs={recs} receivedAt={snapshot.recommendationsAt} />
@@ -229,6 +236,19 @@ export function KioskApp({ params, idleMs = DEFAULT_IDLE_MS }: { params: ScreenP
       const result = await actions.request('handover', {});
       if (generation.current === started) dispatch({ type: 'handoverResult', result });
     },
+    myData: async () => {
+      if (!current.current.session?.customer || current.current.myData.state === 'loading') return;
+      // without the store there is no link to get: say so at once rather than wait for a timeout
+      if (online.current !== 'online') {
+        dispatch({ type: 'myDataResult', result: { ok: false, message: 'not connected to the store' } });
+        return;
+      }
+      dispatch({ type: 'myDataLoading' });
+      const started = generation.current;
+      const result = await actions.request('myDataLink', {});
+      if (generation.current === started) dispatch({ type: 'myDataResult', result });
+    },
+    closeMyData: () => dispatch({ type: 'myDataClose' }),
     // any touch already counts as activity; the button is there so the shopper knows what to do
     stillHere: () => {},
   };

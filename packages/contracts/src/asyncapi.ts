@@ -235,6 +235,16 @@ const SCREEN_REQUEST_DOCS: Record<
       "tells the kiosk what became of it with `handoverStatus`. The till's sale of the cart carries `handoverId`.",
     ack: 'the hand-over id, the till, the 4-digit code to say there and the number of lines, or why not.',
   },
+  myDataLink: {
+    title: 'My data link',
+    operation: "Get a personal link to the shopper's data",
+    summary: 'The identified shopper at a kiosk asks to see and manage their data on their phone.',
+    description:
+      'The gateway asks the cloud for a personal "my data" link for the customer of the kiosk\'s session ' +
+      '(`POST /v1/stores/{storeId}/customers/{customerId}/my-data-link`); the kiosk shows it as a QR code. The ' +
+      "token is in the link's fragment and expires after 15 minutes.",
+    ack: 'the link and its expiry, or `noSession` / `unavailable` (the cloud cannot be reached right now).',
+  },
   staffLogin: {
     title: 'Staff login',
     operation: 'Log a staff member in on a staff screen',

@@ -295,7 +295,16 @@ export type WebEvent = z.infer<typeof WebEvent>;
 export type WebPurchase = z.infer<typeof WebPurchase>;
 
 /** Body of cloud-sync `POST /v1/web/events`. */
-export const WebEventBatch = z.object({ events: z.array(WebEvent).min(1).max(500) }).strict();
+export const WebEventBatch = z
+  .object({
+    events: z.array(WebEvent).min(1).max(500),
+    /**
+     * The visitor's browser sent the Global Privacy Control signal (as the `Sec-GPC: 1` header does): an opt-out of
+     * sale and sharing, recorded once as marketing consent denied for each signed-in customer in the batch.
+     */
+    gpc: z.boolean().optional(),
+  })
+  .strict();
 export type WebEventBatch = z.infer<typeof WebEventBatch>;
 
 /** Answer of cloud-sync `POST /v1/web/events`. */

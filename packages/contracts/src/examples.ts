@@ -29,6 +29,8 @@ import {
   IdentifyResult,
   KioskSession,
   MirrorGarment,
+  MyDataLinkRequest,
+  MyDataLinkResult,
   PersonalizationRequest,
   PersonalizationResult,
   RecommendationsPush,
@@ -357,6 +359,15 @@ export const schemaExamples = {
   HandoverStatus: {
     schema: HandoverStatus,
     example: { handoverId: 'ho-5c1e9b2a', terminalId: 'pos-1', status: 'received', at: ts },
+  },
+  MyDataLinkRequest: { schema: MyDataLinkRequest, example: {} },
+  MyDataLinkResult: {
+    schema: MyDataLinkResult,
+    example: {
+      ok: true,
+      url: 'https://cloud.aisle.example/my-data#t=eyJzIjoiYyIsImlkIjoiY3VzLTAwMDEiLCJleHAiOjE3NjQ0MDA5MDAwMDB9.c2ln',
+      expiresAt: ts + 15 * 60_000,
+    },
   },
   SimpleResult: { schema: SimpleResult, example: { ok: true } },
   SimpleRefusal: { schema: SimpleResult, example: { ok: false, message: 'no shopper session at this kiosk' } },

@@ -145,5 +145,12 @@ export const CustomerIdentities = z.object({ customerId: CustomerId, identities:
 export type CustomerIdentities = z.infer<typeof CustomerIdentities>;
 
 /** Answer of `DELETE /v1/customers/{customerId}`: the stores that were told to drop the profile. */
-export const EraseResult = z.object({ customerId: CustomerId, stores: z.number().int().nonnegative() }).strict();
+export const EraseResult = z
+  .object({
+    customerId: CustomerId,
+    stores: z.number().int().nonnegative(),
+    /** The erasure's data-subject request: its status stays readable after the data is gone. */
+    requestId: z.string().optional(),
+  })
+  .strict();
 export type EraseResult = z.infer<typeof EraseResult>;

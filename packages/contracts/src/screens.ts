@@ -289,6 +289,27 @@ export const HandoverResult = z.discriminatedUnion('ok', [
 ]);
 export type HandoverResult = z.infer<typeof HandoverResult>;
 
+/**
+ * The identified shopper at a kiosk asks to see and manage their data: the gateway asks the cloud for a personal
+ * "my data" link (valid 15 minutes) that the kiosk shows as a QR code for their phone.
+ */
+export const MyDataLinkRequest = z.object({}).strict();
+export type MyDataLinkRequest = z.infer<typeof MyDataLinkRequest>;
+
+export const MyDataLinkResult = z.discriminatedUnion('ok', [
+  // the address as the cloud gave it (the gateway checked it against the cloud's MyDataLink)
+  z.object({ ok: z.literal(true), url: z.string().min(1).max(2048), expiresAt: Timestamp }).strict(),
+  z
+    .object({
+      ok: z.literal(false),
+      /** `noSession`: nobody identified at this kiosk; `unavailable`: the cloud cannot be reached right now. */
+      reason: z.enum(['noSession', 'unavailable']),
+      message: z.string(),
+    })
+    .strict(),
+]);
+export type MyDataLinkResult = z.infer<typeof MyDataLinkResult>;
+
 /** Gateway → kiosk: what became of a hand-over (the till received it; the shopper paid). */
 export const HandoverStatus = z
   .object({
@@ -502,6 +523,7 @@ export interface ScreenClientToServer {
   viewItem: Ask<ViewItemRequest, SimpleResult>;
   endSession: Ask<EndSessionRequest, SimpleResult>;
   handover: Ask<HandoverRequest, HandoverResult>;
+  myDataLink: Ask<MyDataLinkRequest, MyDataLinkResult>;
   staffLogin: Ask<StaffLoginRequest, StaffLoginResult>;
   staffLogout: Ask<z.infer<typeof StaffLogoutRequest>, SimpleResult>;
   staffCustomers: Ask<StaffCustomersRequest, StaffCustomersResult>;
@@ -524,6 +546,7 @@ export const screenRequests = {
   viewItem: { request: ViewItemRequest, result: SimpleResult, kinds: ['kiosk'] },
   endSession: { request: EndSessionRequest, result: SimpleResult, kinds: ['kiosk'] },
   handover: { request: HandoverRequest, result: HandoverResult, kinds: ['kiosk'] },
+  myDataLink: { request: MyDataLinkRequest, result: MyDataLinkResult, kinds: ['kiosk'] },
   staffLogin: { request: StaffLoginRequest, result: StaffLoginResult, kinds: ['staff'] },
   staffLogout: { request: StaffLogoutRequest, result: SimpleResult, kinds: ['staff'] },
   staffCustomers: { request: StaffCustomersRequest, result: StaffCustomersResult, kinds: ['staff'] },

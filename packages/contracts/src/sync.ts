@@ -123,6 +123,11 @@ export const ProfilePage = z
   .object({
     profiles: z.array(CustomerProfile),
     deleted: z.array(CustomerId).default([]),
+    /**
+     * The customers of `deleted` that were erased (right to erasure), not merged or out of scope: the store also
+     * scrubs everything else it holds about them and never takes their profile back. Absent from older clouds.
+     */
+    erased: z.array(CustomerId).optional(),
     cursor: z.number().int().nonnegative(),
     more: z.boolean(),
   })

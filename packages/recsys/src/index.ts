@@ -1,6 +1,7 @@
 export * from './card';
 export * from './data';
 export * from './eval';
+export * from './fairness';
 export * from './models/bundles';
 export * from './models/content';
 export * from './models/hybrid';

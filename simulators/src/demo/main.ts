@@ -11,7 +11,7 @@ import { FloorPlan, type ScreenKind } from '@aisle/contracts';
 import { ScreenTokenFile } from '@aisle/contracts/credentials';
 import { z } from 'zod';
 import { demoCatalog } from '../catalog';
-import { readCloudAdminSecret } from '../cloud-credentials';
+import { readCloudAdminSecret, readCloudLinkSecret } from '../cloud-credentials';
 import { connectFleet, DeviceCredential, type Fleet } from '../fleet';
 import { ShopperSimulation } from '../shoppers';
 import { demoCustomers, withKnownShoppers } from '../store';
@@ -119,6 +119,7 @@ async function main(): Promise<void> {
       AISLE_CLOUD_SEED: files.cloudSeed,
       AISLE_CLOUD_STORES: files.cloudStores,
       AISLE_CLOUD_ADMIN_SECRET: readCloudAdminSecret(dataDir),
+      AISLE_CLOUD_LINK_SECRET: readCloudLinkSecret(dataDir),
     },
     'cloud-sync ready',
     files.logs,

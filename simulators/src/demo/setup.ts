@@ -126,5 +126,7 @@ export function gatewayEnv(files: DemoFiles, dataDir: string, cloudUrl: string):
     AISLE_DEVICES: files.devices,
     AISLE_SCREEN_TOKENS: files.screenTokens,
     AISLE_STAFF_FILE: files.staff,
+    // the demo's simulated shoppers are mostly anonymous beacons: track them in memory so the screens react to them
+    AISLE_UNCONSENTED_PRESENCE: 'transient',
   };
 }

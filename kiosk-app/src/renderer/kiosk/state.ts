@@ -1,4 +1,4 @@
-import type { HandoverResult, IdentifyResult, KioskSession, RecommendedItem } from '@aisle/contracts';
+import type { HandoverResult, IdentifyResult, KioskSession, MyDataLinkResult, RecommendedItem } from '@aisle/contracts';
 
 /** Why signing in failed, as the kiosk tells the shopper (`failed`: no answer from the gateway). */
 export type IdentifyError = 'unknown' | 'invalid' | 'refused' | 'failed';
@@ -22,6 +22,12 @@ export interface KioskView {
   detail: RecommendedItem | null;
   why: boolean;
   handover: { state: 'none' } | { state: 'sending' } | { state: 'failed' } | { state: 'sent'; result: HandoverSent };
+  /** The shopper's personal "my data" link, shown as a QR code once they ask for it. */
+  myData:
+    | { state: 'none' }
+    | { state: 'loading' }
+    | { state: 'unavailable' }
+    | { state: 'ready'; url: string; expiresAt: number };
 }
 
 export const INITIAL_VIEW: KioskView = Object.freeze<KioskView>({
@@ -34,6 +40,7 @@ export const INITIAL_VIEW: KioskView = Object.freeze<KioskView>({
   detail: null,
   why: false,
   handover: { state: 'none' },
+  myData: { state: 'none' },
 });
 
 export type KioskAction =
@@ -50,6 +57,10 @@ export type KioskAction =
   | { type: 'toggleWhy' }
   | { type: 'handoverSending' }
   | { type: 'handoverResult'; result: HandoverResult }
+  | { type: 'myDataLoading' }
+  /** The gateway's answer; no answer at all (not connected) is `{ ok: false }` too. */
+  | { type: 'myDataResult'; result: MyDataLinkResult | { ok: false; message: string } }
+  | { type: 'myDataClose' }
   | { type: 'reset' };
 
 export function kioskReducer(view: KioskView, action: KioskAction): KioskView {
@@ -84,6 +95,18 @@ export function kioskReducer(view: KioskView, action: KioskAction): KioskView {
         ...view,
         handover: action.result.ok ? { state: 'sent', result: action.result } : { state: 'failed' },
       };
+    case 'myDataLoading':
+      return { ...view, myData: { state: 'loading' } };
+    case 'myDataResult': {
+      const result = action.result;
+      if (!view.session) return view; // the shopper left while the gateway answered
+      return {
+        ...view,
+        myData: result.ok ? { state: 'ready', url: result.url, expiresAt: result.expiresAt } : { state: 'unavailable' },
+      };
+    }
+    case 'myDataClose':
+      return { ...view, myData: { state: 'none' } };
     case 'reset':
       return INITIAL_VIEW;
   }

@@ -1,10 +1,220 @@
-import type { Command } from '../command';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ApiError, type AuditEntry, AuditPage } from '@aisle/contracts';
+import { type ChainHead, type ChainVerdict, GENESIS_HASH, verifyAuditChain } from '@aisle/contracts/audit-chain';
+import Database from 'better-sqlite3';
+import { type Command, parsing, UsageError } from '../command';
+
+const help = `Usage: aisle audit verify --cloud <url> --token admin.<secret> [--page <n>]
+       aisle audit verify --db <cloud sqlite file>
+
+Checks the cloud's hash-chained audit log: every entry must follow the one before it (seq one
+more, prevHash its hash) and match its own hash, from entry 1 to the newest. A changed, deleted,
+inserted or reordered entry breaks the chain at its seq.
+
+  --cloud URL     the cloud service, e.g. http://127.0.0.1:8090 (pages through GET /v1/audit)
+  --token TOKEN   the operator's credential, admin.<secret> (or set AISLE_CLOUD_TOKEN)
+  --page N        entries per request (1-1000, default 1000)
+  --db FILE       read the cloud's SQLite database directly instead (opened read-only)
+
+Prints 'audit chain ok: <n> entries, head <hash>', or the first bad seq and why.
+Progress goes to stderr on long logs.
+
+Exit codes: 0 the chain is intact, 1 broken, refused or unreachable, 2 wrong usage.`;
+
+/** How long one request may take. */
+const REQUEST_MS = 30_000;
+/** Progress on stderr every this many rows of a database file (and only on logs longer than that). */
+const PROGRESS_EVERY = 10_000;
+
+type Source = { kind: 'cloud'; cloud: URL; token: string; page: number } | { kind: 'db'; path: string };
+
+function options(args: string[]): Source | undefined {
+  const { values, positionals } = parsing('audit', () =>
+    parseArgs({
+      args,
+      options: {
+        cloud: { type: 'string' },
+        token: { type: 'string' },
+        page: { type: 'string' },
+        db: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  if (values.help) return undefined;
+  if (positionals[0] !== 'verify' || positionals.length > 1)
+    throw new UsageError(
+      positionals.length === 0 ? "a subcommand is required: 'verify'" : `unknown subcommand '${positionals.join(' ')}'`,
+      'audit',
+    );
+  if (values.db !== undefined) {
+    if (values.cloud !== undefined) throw new UsageError('give --cloud or --db, not both', 'audit');
+    const path = values.db.replace(/^sqlite:(\/\/)?/i, '');
+    if (!existsSync(path)) throw new UsageError(`--db: no file ${path}`, 'audit');
+    return { kind: 'db', path };
+  }
+  if (!values.cloud) throw new UsageError('--cloud <url> or --db <file> is required', 'audit');
+  let cloud: URL;
+  try {
+    cloud = new URL(values.cloud);
+  } catch {
+    throw new UsageError(`--cloud must be a URL such as http://127.0.0.1:8090, got '${values.cloud}'`, 'audit');
+  }
+  const token = values.token ?? process.env.AISLE_CLOUD_TOKEN;
+  if (!token) throw new UsageError('--token admin.<secret> is required (or set AISLE_CLOUD_TOKEN)', 'audit');
+  const page = values.page === undefined ? 1000 : Number(values.page);
+  if (!Number.isInteger(page) || page < 1 || page > 1000)
+    throw new UsageError(`--page must be a whole number from 1 to 1000, got '${values.page}'`, 'audit');
+  return { kind: 'cloud', cloud, token, page };
+}
+
+/** One page of the log from the cloud, checked against its contract. */
+async function fetchPage(source: Extract<Source, { kind: 'cloud' }>, after: number): Promise<AuditPage> {
+  const url = new URL(`/v1/audit?after=${after}&limit=${source.page}`, source.cloud);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: { authorization: `Bearer ${source.token}` },
+      signal: AbortSignal.timeout(REQUEST_MS),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(
+      `cannot reach the cloud at ${source.cloud.origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+    );
+  }
+  const json: unknown = await res.json().catch(() => undefined);
+  if (!res.ok) {
+    const error = ApiError.safeParse(json);
+    const detail = error.success ? error.data.error.message : 'no detail';
+    if (res.status === 401) throw new Error('the cloud refused the token (401): pass --token admin.<secret>');
+    if (res.status === 403) throw new Error(`this token is not the operator's (403): ${detail}`);
+    throw new Error(`GET /v1/audit → ${res.status}: ${detail}`);
+  }
+  const parsed = AuditPage.safeParse(json);
+  if (!parsed.success) throw new Error('GET /v1/audit: the cloud answered something else than an audit page');
+  return parsed.data;
+}
+
+/** Reports progress on stderr when at least `every` entries were checked since the last report. */
+function progress(total: number, every: number) {
+  let last = 0;
+  return (checked: number) => {
+    if (total <= every || checked - last < every || checked >= total) return;
+    last = checked;
+    console.error(`checked ${checked} of ${total} entries`);
+  };
+}
+
+/** The whole chain through the API, page by page, each continuing from the last page's head. */
+async function verifyCloud(
+  source: Extract<Source, { kind: 'cloud' }>,
+): Promise<{ verdict: ChainVerdict; headSeq: number }> {
+  let page = await fetchPage(source, 0);
+  const headSeq = page.headSeq;
+  // a line per page on a log of several pages
+  const report = progress(headSeq, source.page);
+  let head: ChainHead = { seq: 0, hash: GENESIS_HASH };
+  for (;;) {
+    const verdict = verifyAuditChain(page.entries, head);
+    if (!verdict.ok) return { verdict, headSeq };
+    head = verdict.head;
+    report(head.seq);
+    if (page.next === undefined) return { verdict: { ok: true, count: head.seq, head }, headSeq };
+    page = await fetchPage(source, page.next);
+  }
+}
+
+/** The whole chain from the database file, streamed row by row; opened read-only, so nothing can change it. */
+function verifyDb(path: string): { verdict: ChainVerdict; headSeq: number } {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new Error(`cannot open ${path}: ${(err as Error).message}`);
+  }
+  try {
+    let headSeq: number;
+    try {
+      const counter = db.prepare("SELECT value FROM counters WHERE name = 'audit'").get() as
+        | { value: number }
+        | undefined;
+      headSeq = Number(counter?.value ?? 0);
+    } catch {
+      throw new Error(`${path} is not a cloud database with an audit log (schema 11 or newer)`);
+    }
+    const report = progress(headSeq, PROGRESS_EVERY);
+    const rows = db
+      .prepare('SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq')
+      .iterate() as IterableIterator<{
+      seq: number;
+      at: number;
+      actor: string;
+      action: string;
+      subject: string | null;
+      detail: string;
+      prev_hash: string;
+      hash: string;
+    }>;
+    function* entries(): Generator<AuditEntry> {
+      for (const r of rows) {
+        yield {
+          seq: Number(r.seq),
+          at: Number(r.at),
+          actor: r.actor,
+          action: r.action,
+          ...(r.subject !== null && { subject: r.subject }),
+          detail: parseDetail(r.detail),
+          prevHash: r.prev_hash,
+          hash: r.hash,
+        };
+        report(Number(r.seq));
+      }
+    }
+    return { verdict: verifyAuditChain(entries()), headSeq };
+  } finally {
+    db.close();
+  }
+}
+
+/** A detail that is not JSON any more was tampered with: kept as text, so its hash no longer matches. */
+function parseDetail(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // falls through
+  }
+  return { unreadable: text };
+}
 
 export const audit: Command = {
   name: 'audit',
-  summary: '(issue #8, in progress)',
-  help: 'Usage: aisle audit',
-  async run() {
-    return 1;
+  summary: "verify the cloud's hash-chained audit log (through the API or the database file)",
+  help,
+  async run(args) {
+    const source = options(args);
+    if (!source) {
+      console.log(help);
+      return 0;
+    }
+    const { verdict, headSeq } = source.kind === 'db' ? verifyDb(source.path) : await verifyCloud(source);
+    if (!verdict.ok) {
+      console.log(`audit chain broken at seq ${verdict.seq} (${verdict.reason}): ${verdict.message}`);
+      return 1;
+    }
+    // the newest entries removed leave a sound but short chain: the counter still says how many there were
+    if (verdict.head.seq < headSeq) {
+      console.log(
+        `audit chain broken at seq ${verdict.head.seq + 1} (gap): the log counts ${headSeq} entries, ` +
+          `only ${verdict.head.seq} are there`,
+      );
+      return 1;
+    }
+    console.log(`audit chain ok: ${verdict.count} entries, head ${verdict.head.hash}`);
+    return 0;
   },
 };
