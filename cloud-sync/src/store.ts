@@ -285,6 +285,8 @@ export type PutFileResult = { status: 'stored' | 'unchanged'; sha256: string } |
 export interface OpenOptions {
   /** Told about a pooled PostgreSQL connection that failed while idle (the pool replaces it). */
   onPoolError?: (err: Error) => void;
+  /** Applies migrations only up to this version: a database as an older release left it (migration tests). */
+  upTo?: number;
 }
 
 /**
@@ -322,7 +324,7 @@ export class CloudStore {
     }
     const store = new CloudStore(new Kysely<CloudTables>({ dialect }), target.dialect);
     try {
-      await store.migrate();
+      await store.migrate(opts.upTo ?? migrations.length);
     } catch (err) {
       await store.close();
       if (target.dialect === 'postgres' && isConnectionError(err))
@@ -339,7 +341,7 @@ export class CloudStore {
   }
 
   /** Applies the pending migrations, each recorded in `schema_migrations`, all in one transaction. */
-  private async migrate(): Promise<void> {
+  private async migrate(upTo: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       // one migrator at a time per database (two processes starting together)
       if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${0x41_49_53_4c})`.execute(trx);
@@ -366,7 +368,7 @@ export class CloudStore {
         );
       for (const [i, migration] of migrations.entries()) {
         const version = i + 1;
-        if (applied.has(version)) continue;
+        if (applied.has(version) || version > upTo) continue;
         const statements = 'both' in migration ? migration.both : migration[this.dialect];
         for (const statement of statements) await sql.raw(statement).execute(trx);
         await trx.insertInto('schema_migrations').values({ version, applied_at: Date.now() }).execute();

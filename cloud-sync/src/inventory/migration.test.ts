@@ -12,6 +12,9 @@ import { inventorySince, patchInventory } from './stock';
 const base = schemaExamples.Catalog.example.items[0]! as Product;
 const products = ['sku-000002', 'sku-000001', 'sku-000003'].map((id) => ({ ...base, id }));
 
+/** The inventory feeds' migration (store.ts's list). */
+const INVENTORY_VERSION = 10;
+
 describe.each(testBackends())('the inventory migration on $name', (backend) => {
   afterAll(() => backend.cleanup());
 
@@ -19,7 +22,7 @@ describe.each(testBackends())('the inventory migration on $name', (backend) => {
     const url =
       backend.name === 'sqlite' ? join(mkdtempSync(join(tmpdir(), 'aisle-inv-')), 'cloud.db') : await backend.fresh();
     // a database of the release before: products and assortments written without feeds, no inventory tables
-    const old = await CloudStore.open(url);
+    const old = await CloudStore.open(url, { upTo: INVENTORY_VERSION });
     await old.upsertProducts(products);
     await old.putAssortments([
       {
@@ -37,12 +40,13 @@ describe.each(testBackends())('the inventory migration on $name', (backend) => {
     for (const table of ['catalog_changes', 'inventory', 'inventory_assortments'])
       await sql`DROP TABLE ${sql.table(table)}`.execute(old.db);
     await old.db.deleteFrom('counters').where('name', 'in', ['catalog', 'inventory']).execute();
-    await old.db.deleteFrom('schema_migrations').where('version', '=', SCHEMA_VERSION).execute();
+    await old.db.deleteFrom('schema_migrations').where('version', '=', INVENTORY_VERSION).execute();
     await old.close();
 
     const store = await CloudStore.open(url);
     try {
-      expect(await store.appliedMigrations()).toContain(SCHEMA_VERSION);
+      expect(await store.appliedMigrations()).toContain(INVENTORY_VERSION);
+      expect(await store.appliedMigrations()).toContain(SCHEMA_VERSION); // and the ones after it
       const catalog = await catalogChangesSince(store, 0, 10);
       expect(catalog.items.map((p) => p.id)).toEqual(['sku-000001', 'sku-000002', 'sku-000003']);
       expect(catalog.cursor).toBe(3);
