@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { hashSecret, newSecret } from '@aisle/contracts/credentials';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
+import pino from 'pino';
+import { afterAll, afterEach } from 'vitest';
+import { type Cloud, type CloudSeedInput, createCloud } from './app';
 import { operatorToken, storeToken } from './auth';
 
 /**
@@ -94,5 +98,45 @@ export function injectAs(app: Pick<FastifyInstance, 'inject'>, secrets: Readonly
     if (storeId !== undefined && secret === undefined) throw new Error(`no secret for store ${storeId}`);
     const token = secret === undefined ? operatorToken(TEST_ADMIN_SECRET) : storeToken(storeId!, secret);
     return app.inject({ ...opts, headers: { ...opts.headers, authorization: `Bearer ${token}` } });
+  };
+}
+
+/**
+ * A fresh cloud for each test of a `describe.each(testBackends())` block, on that block's backend: call it in the
+ * block. `start(seed)` creates the cloud with the operator's TEST_ADMIN_SECRET, its clock fixed at `now` and a
+ * credential for each of `stores` besides `seed`; `cloud()` is the running one; `send` injects as the operator or,
+ * naming one of `stores`, as that store (injectAs). Each test's cloud is closed after it and the backend's
+ * databases are dropped after the block.
+ */
+export function cloudPerTest(backend: TestBackend, { now, stores = [] }: { now: number; stores?: readonly string[] }) {
+  const secrets = Object.fromEntries(stores.map((storeId) => [storeId, newSecret()]));
+  let current: Cloud | undefined;
+  afterEach(async () => {
+    await current?.app.close();
+    current = undefined;
+  });
+  afterAll(() => backend.cleanup());
+  const cloud = (): Cloud => {
+    if (!current) throw new Error('no cloud yet: call start() first');
+    return current;
+  };
+  return {
+    async start(seed: CloudSeedInput): Promise<Cloud> {
+      current = await createCloud({
+        database: await backend.fresh(),
+        logger: pino({ level: 'silent' }),
+        seed: {
+          ...seed,
+          ...(stores.length > 0 && {
+            stores: stores.map((storeId) => ({ storeId, secretHash: hashSecret(secrets[storeId]!) })),
+          }),
+        },
+        adminSecret: TEST_ADMIN_SECRET,
+        now: () => now,
+      });
+      return current;
+    },
+    cloud,
+    send: (opts: InjectOptions, storeId?: string) => injectAs(cloud().app, secrets)(opts, storeId),
   };
 }

@@ -2,16 +2,21 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger';
 
+/** A logger writing into an array of lines. */
+function capture() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { lines, log: createLogger('info', sink) };
+}
+
 describe('logger', () => {
   it('redacts shopper and customer identifiers wherever they appear', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const log = createLogger('info', sink);
+    const { lines, log } = capture();
     log.info({ deviceId: 'shp-secret01', customerId: 'cus-0042', zoneId: 'beauty' }, 'entered');
     log.child({ module: 'x' }).warn({ notice: { shopperDeviceId: 'shp-secret02' } }, 'nested');
     const text = lines.join('');
@@ -21,14 +26,7 @@ describe('logger', () => {
   });
 
   it('redacts contact details, loyalty numbers, names and tokens too', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const log = createLogger('info', sink);
+    const { lines, log } = capture();
     log.info(
       { email: 'a@b.example', phone: '+82 10-1234-5678', loyaltyId: 'AISLE-0042', firstName: 'Minji', token: 't0k3n' },
       'identify',

@@ -8,10 +8,9 @@ import {
 } from '@aisle/contracts';
 import { GENESIS_HASH, verifyAuditChain } from '@aisle/contracts/audit-chain';
 import { sql } from 'kysely';
-import pino from 'pino';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Cloud, createCloud } from '../app';
-import { injectAs, TEST_ADMIN_SECRET, testBackends } from '../testing';
+import { describe, expect, it } from 'vitest';
+import type { Cloud } from '../app';
+import { cloudPerTest, testBackends } from '../testing';
 import { releaseModel } from '../training/release';
 import { appendAudit } from '.';
 
@@ -27,25 +26,8 @@ const texts = (suffix: string): PolicyPublish['texts'] => ({
 });
 
 describe.each(testBackends())('audit log and policy texts on $name', (backend) => {
-  let cloud: Cloud | undefined;
-  let send: ReturnType<typeof injectAs>;
-
-  async function start() {
-    cloud = await createCloud({
-      database: await backend.fresh(),
-      logger: pino({ level: 'silent' }),
-      seed: { catalog: schemaExamples.Catalog.example, customers: [customer] },
-      adminSecret: TEST_ADMIN_SECRET,
-      now: () => NOW,
-    });
-    send = injectAs(cloud.app, {});
-    return cloud;
-  }
-  afterEach(async () => {
-    await cloud?.app.close();
-    cloud = undefined;
-  });
-  afterAll(() => backend.cleanup());
+  const { start: startCloud, send } = cloudPerTest(backend, { now: NOW });
+  const start = (customers = [customer]) => startCloud({ catalog: schemaExamples.Catalog.example, customers });
 
   /** Every entry through the API, a page of `limit` at a time. */
   async function readAll(limit = 2): Promise<AuditEntry[]> {
@@ -188,14 +170,7 @@ describe.each(testBackends())('audit log and policy texts on $name', (backend) =
 
   it('records merges, their undo and model releases, with ids only', async () => {
     const other = CustomerProfile.parse({ ...customer, customerId: 'cus-other' });
-    cloud = await createCloud({
-      database: await backend.fresh(),
-      logger: pino({ level: 'silent' }),
-      seed: { catalog: schemaExamples.Catalog.example, customers: [customer, other] },
-      adminSecret: TEST_ADMIN_SECRET,
-      now: () => NOW,
-    });
-    send = injectAs(cloud.app, {});
+    const cloud = await start([customer, other]);
     const merged = await send({ method: 'POST', url: `/v1/customers/${ID}/merge`, payload: { from: 'cus-other' } });
     expect(merged.statusCode).toBe(200);
     const mergeId = merged.json().merge.mergeId;

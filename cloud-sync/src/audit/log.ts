@@ -1,5 +1,5 @@
 import type { AuditPage } from '@aisle/contracts';
-import { auditHash, canonicalJson, GENESIS_HASH } from '@aisle/contracts/audit-chain';
+import { auditEntryFromRow, auditHash, canonicalJson, GENESIS_HASH } from '@aisle/contracts/audit-chain';
 import type { Kysely, Transaction } from 'kysely';
 import type { CloudTables } from '../store';
 
@@ -86,25 +86,5 @@ export async function auditEntries(db: Db, after: number, limit: number): Promis
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    at: Number(r.at),
-    actor: r.actor,
-    action: r.action,
-    ...(r.subject !== null && { subject: r.subject }),
-    detail: parseDetail(r.detail),
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  }));
-}
-
-/** A stored detail that is not a JSON object any more was tampered with: kept as text, so its hash no longer matches. */
-function parseDetail(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // not JSON: reported as it is
-  }
-  return { unreadable: text };
+  return rows.map(auditEntryFromRow);
 }

@@ -1,23 +1,14 @@
+import type { AuditRow } from '@aisle/contracts/audit-chain';
 import type { Migration } from '../migration';
 
 /** The audit log and policy-text tables, as kysely sees them (part of CloudTables). */
 export type AuditTables = {
   /**
    * The append-only, hash-chained audit log. `seq` comes from the `audit` counter (gap-free from 1); `hash` is the
-   * sha256 of the canonical encoding of the entry and `prev_hash` (see audit/chain.ts). Triggers refuse UPDATE and
-   * DELETE, so not even a bug in this code can rewrite history.
+   * sha256 of the canonical encoding of the entry and `prev_hash` (see @aisle/contracts/audit-chain). Triggers
+   * refuse UPDATE and DELETE, so not even a bug in this code can rewrite history.
    */
-  audit_log: {
-    seq: number;
-    at: number;
-    actor: string;
-    action: string;
-    subject: string | null;
-    /** Canonical JSON of the detail object (ids and kinds only, never personal data). */
-    detail: string;
-    prev_hash: string;
-    hash: string;
-  };
+  audit_log: AuditRow;
   /** Published privacy-policy texts; a version never changes once published. */
   policy_versions: {
     version: string;

@@ -1,13 +1,9 @@
 import { type ConsentCapture, type ConsentOverview, CustomerProfile, schemaExamples } from '@aisle/contracts';
-import { hashSecret, newSecret } from '@aisle/contracts/credentials';
-import pino from 'pino';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Cloud, createCloud } from '../app';
-import { injectAs, TEST_ADMIN_SECRET, testBackends } from '../testing';
+import { describe, expect, it } from 'vitest';
+import { cloudPerTest, testBackends } from '../testing';
 
 const A = 'seoul-01';
 const B = 'busan-02';
-const secrets: Record<string, string> = { [A]: newSecret(), [B]: newSecret() };
 const NOW = 1_800_000_000_000;
 /** Seeded with location consent and no personalization, and no consent records. */
 const customer = CustomerProfile.parse({
@@ -26,36 +22,15 @@ const capture = (change: Partial<ConsentCapture> = {}): ConsentCapture => ({
 });
 
 describe.each(testBackends())('consent records on $name', (backend) => {
-  let cloud: Cloud | undefined;
-  /** Sends a request with the operator's credential, or the store's when `as` names one. */
-  let send: ReturnType<typeof injectAs>;
-
-  async function start() {
-    cloud = await createCloud({
-      database: await backend.fresh(),
-      logger: pino({ level: 'silent' }),
-      seed: {
-        catalog: schemaExamples.Catalog.example,
-        customers: [customer],
-        stores: [A, B].map((storeId) => ({ storeId, secretHash: hashSecret(secrets[storeId]!) })),
-      },
-      adminSecret: TEST_ADMIN_SECRET,
-      now: () => NOW,
-    });
-    send = injectAs(cloud.app, secrets);
-  }
+  /** `send` sends a request with the operator's credential, or the store's when its second argument names one. */
+  const { start: startCloud, cloud, send } = cloudPerTest(backend, { now: NOW, stores: [A, B] });
+  const start = () => startCloud({ catalog: schemaExamples.Catalog.example, customers: [customer] });
   const post = (body: unknown, as?: string, customerId = ID) =>
     send({ method: 'POST', url: `/v1/customers/${customerId}/consent`, payload: body as object }, as);
   const overview = async (): Promise<ConsentOverview> =>
     (await send({ method: 'GET', url: `/v1/customers/${ID}/consent` })).json();
-  const flags = async () => (await cloud!.store.customer(ID))!.consent;
+  const flags = async () => (await cloud().store.customer(ID))!.consent;
   const stateOf = async (purpose: string) => (await overview()).current.find((s) => s.purpose === purpose);
-
-  afterEach(async () => {
-    await cloud?.app.close();
-    cloud = undefined;
-  });
-  afterAll(() => backend.cleanup());
 
   it('a grant is recorded and sets the profile flag stores pull, with a newer updatedAt', async () => {
     await start();
@@ -66,7 +41,7 @@ describe.each(testBackends())('consent records on $name', (backend) => {
       current: true,
       duplicate: false,
     });
-    const profile = (await cloud!.store.customer(ID))!;
+    const profile = (await cloud().store.customer(ID))!;
     expect(profile.consent).toEqual({ personalization: true, location: true });
     expect(profile.updatedAt).toBe(NOW);
     const view = await overview();
@@ -144,7 +119,7 @@ describe.each(testBackends())('consent records on $name', (backend) => {
     expect(again.statusCode).toBe(201);
     expect(again.json()).toMatchObject({ duplicate: true, record: { id: first.record.id, state: 'granted' } });
     expect((await overview()).history).toHaveLength(1);
-    await cloud!.store.upsertCustomers([{ ...customer, customerId: 'cus-0002' }]);
+    await cloud().store.upsertCustomers([{ ...customer, customerId: 'cus-0002' }]);
     const other = await post(capture({ eventId: 'web-consent-0001' }), undefined, 'cus-0002');
     expect(other.statusCode).toBe(409);
     expect(other.json().error.code).toBe('event_conflict');
@@ -184,7 +159,7 @@ describe.each(testBackends())('consent records on $name', (backend) => {
     expect((await post(capture(), undefined, 'cus-9999')).statusCode).toBe(404);
     expect((await send({ method: 'GET', url: '/v1/customers/cus-9999/consent' })).statusCode).toBe(404);
     expect(
-      (await cloud!.app.inject({ method: 'POST', url: `/v1/customers/${ID}/consent`, payload: capture() })).statusCode,
+      (await cloud().app.inject({ method: 'POST', url: `/v1/customers/${ID}/consent`, payload: capture() })).statusCode,
     ).toBe(401);
     expect((await overview()).history).toHaveLength(0);
   });

@@ -9,19 +9,16 @@ import {
   type Product,
   schemaExamples,
 } from '@aisle/contracts';
-import { hashSecret, newSecret } from '@aisle/contracts/credentials';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Cloud, createCloud } from '../app';
-import { injectAs, TEST_ADMIN_SECRET, testBackends } from '../testing';
+import { describe, expect, it } from 'vitest';
+import { cloudPerTest, testBackends } from '../testing';
 import { runTraining } from '../training';
 import { CUSTOMER_EXPORT_SCHEMA_FILE, customerExportSchema } from './schema-doc';
 
 const A = 'seoul-01';
 const B = 'busan-02';
-const secrets: Record<string, string> = { [A]: newSecret(), [B]: newSecret() };
 const NOW = 1_800_000_000_000;
 const DAY = 86_400_000;
 const ID = 'cus-0001';
@@ -58,23 +55,8 @@ const edit = (editId: string, itemId: string, quantity: number, wallMs: number, 
 });
 
 describe.each(testBackends())('data-subject rights on $name', (backend) => {
-  let cloud: Cloud | undefined;
-  let send: ReturnType<typeof injectAs>;
-
-  async function start() {
-    cloud = await createCloud({
-      database: await backend.fresh(),
-      logger: pino({ level: 'silent' }),
-      seed: {
-        catalog: { items: products },
-        customers: [customer],
-        stores: [A, B].map((storeId) => ({ storeId, secretHash: hashSecret(secrets[storeId]!) })),
-      },
-      adminSecret: TEST_ADMIN_SECRET,
-      now: () => NOW,
-    });
-    send = injectAs(cloud.app, secrets);
-  }
+  const { start: startCloud, cloud, send } = cloudPerTest(backend, { now: NOW, stores: [A, B] });
+  const start = () => startCloud({ catalog: { items: products }, customers: [customer] });
   const ok = async (res: Promise<{ statusCode: number; body: string; json: () => unknown }>, status = 200) => {
     const r = await res;
     expect(r.statusCode, r.body).toBe(status);
@@ -85,7 +67,7 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
   const get = (url: string, as?: string) => send({ method: 'GET', url }, as);
   const submit = (payload: object) => post('/v1/dsr/requests', payload);
   const auditRows = (action: string) =>
-    cloud!.store.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('seq').execute();
+    cloud().store.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('seq').execute();
 
   /**
    * The customer shops online and in two stores: an e-mail attached by a web sign-in, a consent decision, cart
@@ -155,19 +137,13 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
     await ok(post(`/v1/stores/${B}/customers/lookup`, { kind: 'loyalty', value: customer.loyaltyId }, B));
   }
 
-  afterEach(async () => {
-    await cloud?.app.close();
-    cloud = undefined;
-  });
-  afterAll(() => backend.cleanup());
-
   it('exports everything about a customer who shopped online and in two stores, valid against the published schema', async () => {
     await start();
     await shop();
     // a training run reads every purchase received so far: the export names it
     const run = await runTraining({
-      routes: cloud!.routes,
-      store: cloud!.store,
+      routes: cloud().routes,
+      store: cloud().store,
       logger: pino({ level: 'silent' }),
       now: () => NOW,
     });
@@ -227,7 +203,7 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
     // the published schema: the file is current, served publicly, and the export validates against it
     const published = JSON.parse(readFileSync(CUSTOMER_EXPORT_SCHEMA_FILE, 'utf8'));
     expect(published, 'run `npm run docs -w @aisle/cloud-sync`').toEqual(customerExportSchema());
-    const served = await cloud!.app.inject({ method: 'GET', url: '/v1/schemas/customer-export.json' });
+    const served = await cloud().app.inject({ method: 'GET', url: '/v1/schemas/customer-export.json' });
     expect(served.statusCode).toBe(200);
     expect(served.json()).toEqual(published);
     const validate = new Ajv2020({ strict: false, allErrors: true }).compile(published);
@@ -268,8 +244,8 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
       }),
     );
     await ok(post(`/v1/customers/${ID}/merge`, { from: 'cus-0002' }));
-    const salesBefore = await cloud!.store.db
-      .selectFrom('purchases')
+    const salesBefore = await cloud()
+      .store.db.selectFrom('purchases')
       .select(['event_id', 'store_id', 'payload'])
       .execute();
 
@@ -291,7 +267,7 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
     // a scan of every table: the ids, the loyalty card, the phone and e-mail hashes and the app device are gone.
     // Exceptions: the tombstones in the stores' feeds (the bare id, so a store that was offline still drops it)
     // and the audit log (append-only by design; its consent entries name the customer id).
-    const { db } = cloud!.store;
+    const { db } = cloud().store;
     const tables =
       backend.name === 'sqlite'
         ? (await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table'`.execute(db)).rows

@@ -5,16 +5,12 @@ import {
   type StoreAssortment,
   schemaExamples,
 } from '@aisle/contracts';
-import { hashSecret, newSecret } from '@aisle/contracts/credentials';
 import type { LightMyRequestResponse } from 'fastify';
-import pino from 'pino';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Cloud, createCloud } from '../app';
-import { injectAs, TEST_ADMIN_SECRET, testBackends } from '../testing';
+import { describe, expect, it } from 'vitest';
+import { cloudPerTest, testBackends } from '../testing';
 
 const A = 'seoul-01';
 const B = 'busan-02';
-const secrets: Record<string, string> = { [A]: newSecret(), [B]: newSecret() };
 const NOW = 1_800_000_000_000;
 const base = schemaExamples.Catalog.example.items[0]! as Product;
 const product = (n: number): Product => ({ ...base, id: `sku-${String(n).padStart(6, '0')}` });
@@ -44,23 +40,8 @@ const seeded: Record<string, StoreAssortment> = {
 };
 
 describe.each(testBackends())('catalog and inventory feeds on $name', (backend) => {
-  let cloud: Cloud | undefined;
-  let send: ReturnType<typeof injectAs>;
-
-  async function start() {
-    cloud = await createCloud({
-      database: await backend.fresh(),
-      logger: pino({ level: 'silent' }),
-      seed: {
-        catalog: { items: catalog },
-        assortments: [seeded[A]!, seeded[B]!],
-        stores: [A, B].map((storeId) => ({ storeId, secretHash: hashSecret(secrets[storeId]!) })),
-      },
-      adminSecret: TEST_ADMIN_SECRET,
-      now: () => NOW,
-    });
-    send = injectAs(cloud.app, secrets);
-  }
+  const { start: startCloud, cloud, send } = cloudPerTest(backend, { now: NOW, stores: [A, B] });
+  const start = () => startCloud({ catalog: { items: catalog }, assortments: [seeded[A]!, seeded[B]!] });
   const inventory = async (storeId: string, cursor = 0, limit = 500): Promise<InventoryPage> => {
     const res = await send(
       { method: 'GET', url: `/v1/stores/${storeId}/inventory?cursor=${cursor}&limit=${limit}` },
@@ -88,12 +69,6 @@ describe.each(testBackends())('catalog and inventory feeds on $name', (backend) 
       if (!page.more) return { pages, cursor };
     }
   }
-
-  afterEach(async () => {
-    await cloud?.app.close();
-    cloud = undefined;
-  });
-  afterAll(() => backend.cleanup());
 
   it('a store pulls its seeded stock from cursor 0, and nothing after its cursor until it changes', async () => {
     await start();
@@ -252,7 +227,7 @@ describe.each(testBackends())('catalog and inventory feeds on $name', (backend) 
       (await send({ method: 'PUT', url: '/v1/catalog/items/sku-000001', payload: product(1) }, A)).statusCode,
     ).toBe(403);
     expect((await send({ method: 'DELETE', url: '/v1/catalog/items/sku-000001' }, A)).statusCode).toBe(403);
-    expect((await cloud!.app.inject({ method: 'GET', url: '/v1/catalog/changes' })).statusCode).toBe(401);
+    expect((await cloud().app.inject({ method: 'GET', url: '/v1/catalog/changes' })).statusCode).toBe(401);
     expect((await inventory(A)).levels).toEqual(seeded[A]!.stock);
   });
 

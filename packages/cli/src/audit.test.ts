@@ -1,30 +1,11 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Cloud, createCloud, operatorToken } from '@aisle/cloud-sync';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-/** The real `aisle` command: the bin shim, in its own node process. */
-const BIN = fileURLToPath(new URL('../bin/aisle.js', import.meta.url));
-
-async function aisle(...args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
-}
+import { aisle } from './testing';
 
 const ADMIN_SECRET = 'audit-cli-operator-secret';
 const TOKEN = operatorToken(ADMIN_SECRET);

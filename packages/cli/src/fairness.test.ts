@@ -1,52 +1,11 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { type Cloud, createCloud, operatorToken, storeToken } from '@aisle/cloud-sync';
-import { FairnessReport, type PosPurchase } from '@aisle/contracts';
-import { hashSecret, newSecret } from '@aisle/contracts/credentials';
-import pino from 'pino';
+import { type Cloud, operatorToken, storeToken } from '@aisle/cloud-sync';
+import { FairnessReport } from '@aisle/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-/** The real `aisle` command: the bin shim, in its own node process. */
-const BIN = fileURLToPath(new URL('../bin/aisle.js', import.meta.url));
-
-async function aisle(...args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
-}
+import { aisle, product, purchaseCloud, STORE, storeSecret } from './testing';
 
 const ADMIN_SECRET = 'fairness-cli-operator-secret';
 const OPERATOR = operatorToken(ADMIN_SECRET);
-const STORE = 'seoul-01';
-const storeSecret = newSecret();
-const T0 = Date.UTC(2026, 10, 1);
-
-/** Two brands: Lux (x1, x2, dear) and Basic (x3, x4, cheap). */
-const product = (id: string, brand: string, price: number) => ({
-  id,
-  name: { en: id, ko: id },
-  category: 'beauty',
-  brand,
-  price,
-  currency: 'USD',
-  attributes: {},
-});
-const customer = (customerId: string) => ({
-  customerId,
-  consent: { personalization: true, location: false },
-  favouriteCategories: [],
-  updatedAt: T0,
-});
 
 let cloud: Cloud;
 let url: string;
@@ -54,52 +13,13 @@ let version: string;
 
 /** A cloud with purchases of one store, one trained model, listening on a free port. */
 beforeAll(async () => {
-  cloud = await createCloud({
-    database: ':memory:',
-    logger: pino({ level: 'silent' }),
-    seed: {
-      catalog: {
-        items: [
-          product('x1', 'Lux', 40),
-          product('x2', 'Lux', 30),
-          product('x3', 'Basic', 10),
-          product('x4', 'Basic', 5),
-        ],
-      },
-      customers: ['cus-a', 'cus-b'].map(customer),
-    },
-    stores: [{ storeId: STORE, secretHash: hashSecret(storeSecret) }],
-    adminSecret: ADMIN_SECRET,
-  });
-  const bought: [string | undefined, string[], number][] = [
-    ['cus-a', ['x1'], 1],
-    ['cus-b', ['x1'], 2],
-    [undefined, ['x1', 'x2'], 3],
-    [undefined, ['x3'], 4],
-    ['cus-a', ['x2'], 5],
-    ['cus-b', ['x2'], 6],
-  ];
-  const entries = bought.map(([customerId, items, day], i) => {
-    const purchase: PosPurchase = {
-      eventId: `pos-cli-${i + 1}`,
-      storeId: STORE,
-      terminalId: 'pos-1',
-      ...(customerId && { customerId }),
-      lines: items.map((itemId) => ({ itemId, quantity: 1, unitPrice: 10 })),
-      total: 10 * items.length,
-      currency: 'USD',
-      ts: T0 + day * 86_400_000,
-    };
-    return { seq: i + 1, purchase };
-  });
-  const headers = { authorization: `Bearer ${storeToken(STORE, storeSecret)}` };
-  const res = await cloud.app.inject({
-    method: 'POST',
-    url: `/v1/stores/${STORE}/purchases`,
-    headers,
-    payload: { storeId: STORE, batchId: `${STORE}:1-${entries.length}`, entries },
-  });
-  expect(res.statusCode).toBe(200);
+  // two brands: Lux (x1, x2, dear) and Basic (x3, x4, cheap)
+  cloud = await purchaseCloud(ADMIN_SECRET, [
+    product('x1', 'Lux', 40),
+    product('x2', 'Lux', 30),
+    product('x3', 'Basic', 10),
+    product('x4', 'Basic', 5),
+  ]);
   const op = { authorization: `Bearer ${OPERATOR}` };
   const started = await cloud.app.inject({ method: 'POST', url: '/v1/training/runs', headers: op, payload: {} });
   expect(started.statusCode).toBe(202);

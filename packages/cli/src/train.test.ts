@@ -1,50 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { type Cloud, createCloud, operatorToken, storeToken } from '@aisle/cloud-sync';
-import type { PosPurchase } from '@aisle/contracts';
-import { hashSecret, newSecret } from '@aisle/contracts/credentials';
-import pino from 'pino';
+import { type Cloud, operatorToken, storeToken } from '@aisle/cloud-sync';
 import { afterEach, describe, expect, it } from 'vitest';
-
-/** The real `aisle` command: the bin shim, in its own node process. */
-const BIN = fileURLToPath(new URL('../bin/aisle.js', import.meta.url));
-
-async function aisle(...args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
-}
+import { aisle, product, purchaseCloud, STORE, storeSecret } from './testing';
 
 const ADMIN_SECRET = 'train-cli-operator-secret';
-const STORE = 'seoul-01';
-const storeSecret = newSecret();
-const T0 = Date.UTC(2026, 10, 1);
-
-const product = (id: string) => ({
-  id,
-  name: { en: id, ko: id },
-  category: 'beauty',
-  brand: 'Aisle',
-  price: 10,
-  currency: 'USD',
-  attributes: {},
-});
-const customer = (customerId: string) => ({
-  customerId,
-  consent: { personalization: true, location: false },
-  favouriteCategories: [],
-  updatedAt: T0,
-});
 
 let cloud: Cloud | undefined;
 afterEach(async () => {
@@ -54,41 +13,10 @@ afterEach(async () => {
 
 /** An in-process cloud listening on a free port, with a few purchases of one store; returns its URL. */
 async function startCloud(): Promise<string> {
-  cloud = await createCloud({
-    database: ':memory:',
-    logger: pino({ level: 'silent' }),
-    seed: { catalog: { items: ['x1', 'x2', 'x3'].map(product) }, customers: ['cus-a', 'cus-b'].map(customer) },
-    stores: [{ storeId: STORE, secretHash: hashSecret(storeSecret) }],
-    adminSecret: ADMIN_SECRET,
-  });
-  const bought: [string | undefined, string[], number][] = [
-    ['cus-a', ['x1'], 1],
-    ['cus-b', ['x1'], 2],
-    [undefined, ['x1', 'x2'], 3],
-    [undefined, ['x3'], 4],
-    ['cus-a', ['x2'], 5],
-    ['cus-b', ['x2'], 6],
-  ];
-  const entries = bought.map(([customerId, items, day], i) => {
-    const purchase: PosPurchase = {
-      eventId: `pos-cli-${i + 1}`,
-      storeId: STORE,
-      terminalId: 'pos-1',
-      ...(customerId && { customerId }),
-      lines: items.map((itemId) => ({ itemId, quantity: 1, unitPrice: 10 })),
-      total: 10 * items.length,
-      currency: 'USD',
-      ts: T0 + day * 86_400_000,
-    };
-    return { seq: i + 1, purchase };
-  });
-  const res = await cloud.app.inject({
-    method: 'POST',
-    url: `/v1/stores/${STORE}/purchases`,
-    headers: { authorization: `Bearer ${storeToken(STORE, storeSecret)}` },
-    payload: { storeId: STORE, batchId: `${STORE}:1-${entries.length}`, entries },
-  });
-  expect(res.statusCode).toBe(200);
+  cloud = await purchaseCloud(
+    ADMIN_SECRET,
+    ['x1', 'x2', 'x3'].map((id) => product(id)),
+  );
   return cloud.app.listen({ host: '127.0.0.1', port: 0 });
 }
 

@@ -35,6 +35,48 @@ export function auditHash(e: AuditFields): string {
   return createHash('sha256').update(encoded, 'utf8').digest('hex');
 }
 
+/**
+ * One row of the cloud's `audit_log` table as stored: snake_case columns, no subject as NULL, the detail as its
+ * canonical JSON. The cloud reads it through its store and `aisle audit verify --db` straight from the file; both
+ * turn it into an entry with auditEntryFromRow, so they check exactly the same thing.
+ */
+export interface AuditRow {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  subject: string | null;
+  /** Canonical JSON of the detail object (ids and kinds only, never personal data). */
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** A stored row as an entry. Numbers are coerced because PostgreSQL hands BIGINT columns back as strings. */
+export function auditEntryFromRow(r: AuditRow): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    at: Number(r.at),
+    actor: r.actor,
+    action: r.action,
+    ...(r.subject !== null && { subject: r.subject }),
+    detail: parseDetail(r.detail),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/** A stored detail that is not a JSON object any more was tampered with: kept as text, so its hash no longer matches. */
+function parseDetail(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // not JSON: reported as it is
+  }
+  return { unreadable: text };
+}
+
 /** Where a check of the chain stands: the last entry checked (seq 0 and the genesis hash before any). */
 export interface ChainHead {
   seq: number;

@@ -1,8 +1,16 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ApiError, type AuditEntry, AuditPage } from '@aisle/contracts';
-import { type ChainHead, type ChainVerdict, GENESIS_HASH, verifyAuditChain } from '@aisle/contracts/audit-chain';
+import { type AuditEntry, AuditPage } from '@aisle/contracts';
+import {
+  type AuditRow,
+  auditEntryFromRow,
+  type ChainHead,
+  type ChainVerdict,
+  GENESIS_HASH,
+  verifyAuditChain,
+} from '@aisle/contracts/audit-chain';
 import Database from 'better-sqlite3';
+import { type CloudTarget, cloudRequest, cloudTarget } from '../cloud';
 import { type Command, parsing, UsageError } from '../command';
 
 const help = `Usage: aisle audit verify --cloud <url> --token admin.<secret> [--page <n>]
@@ -22,12 +30,10 @@ Progress goes to stderr on long logs.
 
 Exit codes: 0 the chain is intact, 1 broken, refused or unreachable, 2 wrong usage.`;
 
-/** How long one request may take. */
-const REQUEST_MS = 30_000;
 /** Progress on stderr every this many rows of a database file (and only on logs longer than that). */
 const PROGRESS_EVERY = 10_000;
 
-type Source = { kind: 'cloud'; cloud: URL; token: string; page: number } | { kind: 'db'; path: string };
+type Source = ({ kind: 'cloud'; page: number } & CloudTarget) | { kind: 'db'; path: string };
 
 function options(args: string[]): Source | undefined {
   const { values, positionals } = parsing('audit', () =>
@@ -57,46 +63,21 @@ function options(args: string[]): Source | undefined {
     return { kind: 'db', path };
   }
   if (!values.cloud) throw new UsageError('--cloud <url> or --db <file> is required', 'audit');
-  let cloud: URL;
-  try {
-    cloud = new URL(values.cloud);
-  } catch {
-    throw new UsageError(`--cloud must be a URL such as http://127.0.0.1:8090, got '${values.cloud}'`, 'audit');
-  }
-  const token = values.token ?? process.env.AISLE_CLOUD_TOKEN;
-  if (!token) throw new UsageError('--token admin.<secret> is required (or set AISLE_CLOUD_TOKEN)', 'audit');
+  const target = cloudTarget(values, 'audit');
   const page = values.page === undefined ? 1000 : Number(values.page);
   if (!Number.isInteger(page) || page < 1 || page > 1000)
     throw new UsageError(`--page must be a whole number from 1 to 1000, got '${values.page}'`, 'audit');
-  return { kind: 'cloud', cloud, token, page };
+  return { kind: 'cloud', ...target, page };
 }
 
 /** One page of the log from the cloud, checked against its contract. */
-async function fetchPage(source: Extract<Source, { kind: 'cloud' }>, after: number): Promise<AuditPage> {
-  const url = new URL(`/v1/audit?after=${after}&limit=${source.page}`, source.cloud);
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      headers: { authorization: `Bearer ${source.token}` },
-      signal: AbortSignal.timeout(REQUEST_MS),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(
-      `cannot reach the cloud at ${source.cloud.origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-    );
-  }
-  const json: unknown = await res.json().catch(() => undefined);
-  if (!res.ok) {
-    const error = ApiError.safeParse(json);
-    const detail = error.success ? error.data.error.message : 'no detail';
-    if (res.status === 401) throw new Error('the cloud refused the token (401): pass --token admin.<secret>');
-    if (res.status === 403) throw new Error(`this token is not the operator's (403): ${detail}`);
-    throw new Error(`GET /v1/audit → ${res.status}: ${detail}`);
-  }
-  const parsed = AuditPage.safeParse(json);
-  if (!parsed.success) throw new Error('GET /v1/audit: the cloud answered something else than an audit page');
-  return parsed.data;
+function fetchPage(source: Extract<Source, { kind: 'cloud' }>, after: number): Promise<AuditPage> {
+  return cloudRequest(source, {
+    path: `/v1/audit?after=${after}&limit=${source.page}`,
+    schema: AuditPage,
+    label: 'GET /v1/audit',
+    expected: 'an audit page',
+  });
 }
 
 /** Reports progress on stderr when at least `every` entries were checked since the last report. */
@@ -149,46 +130,18 @@ function verifyDb(path: string): { verdict: ChainVerdict; headSeq: number } {
     const report = progress(headSeq, PROGRESS_EVERY);
     const rows = db
       .prepare('SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq')
-      .iterate() as IterableIterator<{
-      seq: number;
-      at: number;
-      actor: string;
-      action: string;
-      subject: string | null;
-      detail: string;
-      prev_hash: string;
-      hash: string;
-    }>;
+      .iterate() as IterableIterator<AuditRow>;
     function* entries(): Generator<AuditEntry> {
-      for (const r of rows) {
-        yield {
-          seq: Number(r.seq),
-          at: Number(r.at),
-          actor: r.actor,
-          action: r.action,
-          ...(r.subject !== null && { subject: r.subject }),
-          detail: parseDetail(r.detail),
-          prevHash: r.prev_hash,
-          hash: r.hash,
-        };
-        report(Number(r.seq));
+      for (const row of rows) {
+        const entry = auditEntryFromRow(row);
+        yield entry;
+        report(entry.seq);
       }
     }
     return { verdict: verifyAuditChain(entries()), headSeq };
   } finally {
     db.close();
   }
-}
-
-/** A detail that is not JSON any more was tampered with: kept as text, so its hash no longer matches. */
-function parseDetail(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // falls through
-  }
-  return { unreadable: text };
 }
 
 export const audit: Command = {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ApiError, FairnessReport, type GroupExposure } from '@aisle/contracts';
+import { FairnessReport, type GroupExposure } from '@aisle/contracts';
+import { type CloudTarget, cloudRequest, cloudTarget } from '../cloud';
 import { type Command, parsing, UsageError } from '../command';
 
 const help = `Usage: aisle fairness --cloud <url> --token admin.<secret> --model <version> [--k <n>] [--json]
@@ -37,49 +38,25 @@ function options(args: string[]) {
     }),
   );
   if (values.help) return undefined;
-  if (!values.cloud) throw new UsageError('--cloud <url> is required', 'fairness');
-  let cloud: URL;
-  try {
-    cloud = new URL(values.cloud);
-  } catch {
-    throw new UsageError(`--cloud must be a URL such as http://127.0.0.1:8090, got '${values.cloud}'`, 'fairness');
-  }
-  const token = values.token ?? process.env.AISLE_CLOUD_TOKEN;
-  if (!token) throw new UsageError('--token admin.<secret> is required (or set AISLE_CLOUD_TOKEN)', 'fairness');
+  const target = cloudTarget(values, 'fairness');
   if (!values.model) throw new UsageError('--model <version> is required', 'fairness');
   const k = values.k === undefined ? 10 : Number(values.k);
   if (!Number.isInteger(k) || k < 1 || k > 100)
     throw new UsageError(`--k must be a whole number from 1 to 100, got '${values.k}'`, 'fairness');
-  return { cloud, token, model: values.model, k, json: values.json ?? false };
+  return { target, model: values.model, k, json: values.json ?? false };
 }
 
-async function fetchReport(cloud: URL, token: string, model: string, k: number): Promise<FairnessReport> {
-  const path = `/v1/models/${encodeURIComponent(model)}/fairness?k=${k}`;
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, cloud), {
-      headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(REQUEST_MS),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(
-      `cannot reach the cloud at ${cloud.origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-    );
-  }
-  const json: unknown = await res.json().catch(() => undefined);
-  if (!res.ok) {
-    const error = ApiError.safeParse(json);
-    const detail = error.success ? error.data.error.message : 'no detail';
-    if (res.status === 401) throw new Error('the cloud refused the token (401): pass --token admin.<secret>');
-    if (res.status === 403) throw new Error(`this token is not the operator's (403): ${detail}`);
-    if (res.status === 404) throw new Error(`no model version '${model}' in the registry (404)`);
-    if (res.status === 422) throw new Error(`model ${model} cannot be measured (422): ${detail}`);
-    throw new Error(`GET ${path} → ${res.status}: ${detail}`);
-  }
-  const parsed = FairnessReport.safeParse(json);
-  if (!parsed.success) throw new Error(`GET ${path}: the cloud answered something else than a fairness report`);
-  return parsed.data;
+function fetchReport(target: CloudTarget, model: string, k: number): Promise<FairnessReport> {
+  return cloudRequest(target, {
+    path: `/v1/models/${encodeURIComponent(model)}/fairness?k=${k}`,
+    schema: FairnessReport,
+    timeoutMs: REQUEST_MS,
+    expected: 'a fairness report',
+    refusals: {
+      404: () => `no model version '${model}' in the registry (404)`,
+      422: (detail) => `model ${model} cannot be measured (422): ${detail}`,
+    },
+  });
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -139,7 +116,7 @@ export const fairness: Command = {
       console.log(help);
       return 0;
     }
-    const report = await fetchReport(opts.cloud, opts.token, opts.model, opts.k);
+    const report = await fetchReport(opts.target, opts.model, opts.k);
     console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return 0;
   },
