@@ -129,6 +129,11 @@ export const GatewayConfig = z
             k: z.number().int().min(2).default(10),
             epsilonPerQuery: z.number().min(0.000001).max(10).default(1),
             epsilonPerDay: z.number().min(0.000001).max(100).default(10),
+            /**
+             * Zone-hour entries one shopper's day may add to footfall and heatmaps; beyond it their day is not
+             * counted. It bounds the noise a whole-day release needs (its sensitivity) far below zones × 24.
+             */
+            maxEntriesPerShopperDay: z.number().int().min(1).max(1_000).default(12),
             /** sha256 (hex) of API tokens that may read aggregates (chain dashboards); staff screen tokens may too. */
             apiTokenHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'sha256 hex')).default([]),
           })

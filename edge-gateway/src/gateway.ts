@@ -351,7 +351,11 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
   if (registry && registry.file.storeId !== storeId)
     throw new GatewayError('bad_config', `device registry is for store "${registry.file.storeId}", not "${storeId}"`);
   const shelfZones = new Map(floorPlan.shelves.map((s) => [s.id, s.zoneId]));
-  const sightings = new SightingWriter(store, config.storage.maxRawSightingsPerDay);
+  const sightings = new SightingWriter(
+    store,
+    config.storage.maxRawSightingsPerDay,
+    config.privacy.aggregates.maxEntriesPerShopperDay,
+  );
   const pseudonymSalt = config.ingest.pseudonymSalt ?? randomBytes(16).toString('hex');
   const ingest = createIngest({
     storeId,
@@ -502,6 +506,7 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
     k: aggregatesConfig.k,
     epsilonPerQuery: aggregatesConfig.epsilonPerQuery,
     epsilonPerDay: aggregatesConfig.epsilonPerDay,
+    maxEntriesPerShopperDay: aggregatesConfig.maxEntriesPerShopperDay,
     now,
   });
   aggregates.registerMetrics(metrics.registry);

@@ -32,6 +32,7 @@ function aggregates(store: GatewayStore, opts: Partial<AggregatesOptions> = {}, 
     k: 10,
     epsilonPerQuery: 1,
     epsilonPerDay: 10,
+    maxEntriesPerShopperDay: 1_000,
     now: () => NOW,
     rng: seededRandom(seed),
     ...opts,
@@ -148,6 +149,14 @@ describe('sensitivity follows the query shape', () => {
     expect(sens('footfall', range(DAY0, DAY0 + 3 * DAY, { granularity: 'day' }))).toBe(3 * 24);
     expect(sens('heatmap', range(DAY0, DAY0 + 7 * DAY))).toBe(3 * 24);
     expect(sens('dwell', range(DAY0, DAY0 + 7 * DAY))).toBe(3);
+  });
+
+  it('never more than the entries one shopper-day may add (the writer stops counting beyond)', () => {
+    const a = aggregates(open(), { epsilonPerDay: 100, maxEntriesPerShopperDay: 12 });
+    const sens = (kind: AggregateKind, query: AggregateQuery) => release(a, kind, query).release.sensitivity;
+    expect(sens('footfall', range(DAY0 + 9 * HOUR, DAY0 + 12 * HOUR))).toBe(3 * 3);
+    expect(sens('footfall', range(DAY0, DAY0 + 3 * DAY, { granularity: 'day' }))).toBe(12);
+    expect(sens('heatmap', range(DAY0, DAY0 + 7 * DAY))).toBe(12);
   });
 });
 

@@ -48,6 +48,8 @@ export interface AggregatesOptions {
   k: number;
   epsilonPerQuery: number;
   epsilonPerDay: number;
+  /** Zone-hour entries one shopper's day can add to the counts at most (the writer stops counting beyond). */
+  maxEntriesPerShopperDay: number;
   now: () => number;
   rng?: RandomSource;
 }
@@ -199,13 +201,14 @@ export class PrivateAggregates {
   /**
    * Δ of footfall and heatmaps: a shopper counts at most once per zone and hour, so one shopper's day can add at most
    * 1 to each zone-hour of that day the query reads, and every zone-hour feeds exactly one published cell. The sum
-   * over cells therefore changes by at most (zones) × (hours of the fullest single day in the range).
+   * over cells therefore changes by at most (zones) × (hours of the fullest single day in the range), and never by
+   * more than the entries a shopper's day may add at all (`maxEntriesPerShopperDay`, enforced by the writer).
    */
   private countSensitivity(zones: number, from: number, to: number): number {
     let hours = 0;
     for (let d = Math.floor(from / DAY) * DAY; d < to; d += DAY)
       hours = Math.max(hours, (Math.min(to, d + DAY) - Math.max(from, d)) / HOUR);
-    return zones * hours;
+    return Math.min(zones * hours, this.opts.maxEntriesPerShopperDay);
   }
 
   private noise(sensitivity: number): () => number {

@@ -35,4 +35,19 @@ describe('SightingWriter zone counts', () => {
       { zone_id: 'shoes', hour_start: T0, entries: 1, sightings: 0 },
     ]);
   });
+
+  it("stops counting a shopper's day after its allowance of zone-hours, and starts again the next day", () => {
+    const store = new GatewayStore(':memory:');
+    stores.push(store);
+    const writer = new SightingWriter(store, 1000, 2);
+    writer.countEntry('beauty', T0, 'a');
+    writer.countEntry('shoes', T0 + 1_000, 'a');
+    writer.countEntry('toys', T0 + 2_000, 'a'); // a third zone-hour the same day: not counted
+    writer.countEntry('toys', T0 + 3_000, 'b');
+    writer.countEntry('toys', T0 + 86_400_000, 'a'); // the next day
+    writer.flush();
+    const entries = (zone: string) =>
+      store.db.prepare('SELECT sum(entries) FROM zone_hourly WHERE zone_id = ?').pluck().get(zone);
+    expect([entries('beauty'), entries('shoes'), entries('toys')]).toEqual([1, 1, 2]);
+  });
 });

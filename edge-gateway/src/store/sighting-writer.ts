@@ -14,8 +14,8 @@ const HOUR_MS = 3_600_000;
 export class SightingWriter {
   private buffer: SightingRow[] = [];
   private counts = new Map<string, ZoneHourlyRow>();
-  /** Per hour, the zone and shopper pairs already counted as an entry. */
-  private entered = new Map<number, Set<string>>();
+  /** Per day, per shopper, the zone-hours they were counted in. */
+  private entered = new Map<number, Map<string, Set<string>>>();
   private day = -1;
   private storedToday = 0;
   dropped = 0;
@@ -23,6 +23,8 @@ export class SightingWriter {
   constructor(
     private readonly store: GatewayStore,
     private readonly maxPerDay: number,
+    /** Zone-hour entries one shopper's day may add to the counts (the aggregates' sensitivity bound). */
+    private readonly maxEntriesPerShopperDay = Number.POSITIVE_INFINITY,
   ) {}
 
   add(row: SightingRow): void {
@@ -45,21 +47,27 @@ export class SightingWriter {
   }
 
   /**
-   * A tracked shopper entered a zone. Counted at most once per shopper, zone and hour: the aggregates' noise is
-   * calibrated on one shopper adding at most 1 to a cell (docs/privacy/aggregates.md), so a shopper walking back
-   * and forth must not count twice. The shopper's id is kept in memory for the hour only.
+   * A tracked shopper entered a zone. The aggregates' noise is calibrated on how much one shopper's day can change
+   * the counts (docs/privacy/aggregates.md), so a shopper counts at most once per zone and hour (walking back and
+   * forth does not count twice) and at most `maxEntriesPerShopperDay` times a day (the rest of a long day is not
+   * counted). The shopper's id is kept in memory only, for the day.
    */
   countEntry(zoneId: string, at: number, shopper: string): void {
-    const hourStart = at - (at % HOUR_MS);
-    let seen = this.entered.get(hourStart);
-    if (!seen) {
-      seen = new Set();
-      this.entered.set(hourStart, seen);
-      for (const hour of this.entered.keys()) if (hour < hourStart - HOUR_MS) this.entered.delete(hour);
+    const day = Math.floor(at / DAY_MS);
+    let counted = this.entered.get(day);
+    if (!counted) {
+      counted = new Map();
+      this.entered.set(day, counted);
+      for (const d of this.entered.keys()) if (d < day - 1) this.entered.delete(d);
     }
-    const key = `${zoneId}\u0000${shopper}`;
-    if (seen.has(key)) return;
-    seen.add(key);
+    const cell = `${zoneId}\u0000${at - (at % HOUR_MS)}`;
+    let cells = counted.get(shopper);
+    if (!cells) {
+      cells = new Set();
+      counted.set(shopper, cells);
+    }
+    if (cells.has(cell) || cells.size >= this.maxEntriesPerShopperDay) return;
+    cells.add(cell);
     this.zoneHour(zoneId, at).entries++;
   }
 
