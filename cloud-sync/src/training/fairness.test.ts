@@ -48,6 +48,20 @@ describe.each(testBackends())('model fairness report on $name', (backend) => {
     expect(again.json()).toEqual(res.json()); // cached: even generatedAt is the first one's
   });
 
+  it('422s a version trained on anonymous baskets only: there is nobody to measure, not a perfect score', async () => {
+    chain = await startChain(await backend.fresh());
+    const c = chain;
+    await c.buy(
+      'seoul-01',
+      [1, 2, 3, 4].map((i) => ({ items: ['f01', 'f02', 'f03'], ts: T0 - i * 86_400_000 })),
+    );
+    const run = await trainAndWait(c);
+    expect(run.status).toBe('succeeded');
+    const res = await c.operator.inject({ method: 'GET', url: `/v1/models/${run.version}/fairness` });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toMatchObject({ code: 'not_evaluable', message: expect.stringMatching(/no customer/) });
+  });
+
   it('404s an unknown version, 400s a bad k, refuses stores, and 422s a model that cannot be measured', async () => {
     chain = await startChain(await backend.fresh());
     const c = chain;

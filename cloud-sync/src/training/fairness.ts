@@ -18,13 +18,10 @@ import { loadFromRegistry } from './serving';
 /** Most customers whose lists are measured: enough for stable shares, cheap enough to answer in seconds. */
 export const FAIRNESS_SAMPLE = 500;
 
-/** A model kind that ranks without a purchase history cannot be measured on customers' histories. */
+/** A version the report cannot be measured on: its kind ranks without a history, or nobody's history is there. */
 export class NotEvaluableError extends Error {
-  constructor(readonly kind: string) {
-    super(
-      `a ${kind} model ranks from where a shopper stands, not from a purchase history: it cannot be measured on ` +
-        "customers' lists (the report needs a model that ranks from history, such as seq-knn)",
-    );
+  constructor(message: string) {
+    super(message);
     this.name = 'NotEvaluableError';
   }
 }
@@ -70,12 +67,23 @@ async function measure(store: CloudStore, version: string, k: number, now: numbe
   const until = run?.data_until != null ? Number(run.data_until) : now;
   const recommender = await loadFromRegistry(store, version);
   try {
-    if (recommender.card.kind === ZONE_POPULARITY_KIND) throw new NotEvaluableError(recommender.card.kind);
+    const { kind } = recommender.card;
+    if (kind === ZONE_POPULARITY_KIND)
+      throw new NotEvaluableError(
+        `a ${kind} model ranks from where a shopper stands, not from a purchase history: it cannot be measured on ` +
+          "customers' lists (the report needs a model that ranks from history, such as seq-knn)",
+      );
     const set = await buildTrainingSet(store, { until });
     const catalog = (await store.db.selectFrom('products').select('product').orderBy('item_id').execute()).map((r) =>
       Product.parse(JSON.parse(r.product)),
     );
     const customers = [...set.customers.keys()].sort().slice(0, FAIRNESS_SAMPLE);
+    // zeros measured on nobody would read as a perfectly fair model
+    if (customers.length === 0)
+      throw new NotEvaluableError(
+        `no customer with personalization consent had bought anything by the data this version was trained on ` +
+          `(${set.baskets.length} anonymous baskets only): there are no personal lists to measure`,
+      );
     const users = [];
     for (const customerId of customers) {
       const history = await customerHistory(store, customerId, until);
