@@ -8,7 +8,7 @@ import {
   type StoreHolding,
   WebEvent,
 } from '@aisle/contracts';
-import { profileCart, storedCart } from '../carts/cart';
+import { profileCart, storedCart, toEdit } from '../carts/cart';
 import { consentHistory, currentConsent } from '../consent';
 import { chunked, NEARBY_SCOPE_MS, PURCHASE_SCOPE_MS } from '../customers/feed';
 import { identitiesOf } from '../customers/identities';
@@ -39,18 +39,6 @@ async function aliasesOf(ctx: FeatureContext, customerId: string): Promise<strin
       if (!out.includes(r.merged_id)) out.push(r.merged_id);
   return out;
 }
-
-type EditRow = CloudTables['cart_edits'];
-const toCartEdit = (r: EditRow): CartEdit =>
-  CartEdit.parse({
-    editId: r.edit_id,
-    customerId: r.customer_id,
-    itemId: r.item_id,
-    quantity: Number(r.quantity),
-    hlc: { wallMs: Number(r.hlc_wall), counter: Number(r.hlc_counter), node: r.hlc_node },
-    origin: r.store_id === null ? { channel: r.channel } : { channel: r.channel, storeId: r.store_id },
-    at: Number(r.at),
-  });
 
 const toMerge = (r: CloudTables['merges']): Merge => ({
   mergeId: r.merge_id,
@@ -114,7 +102,7 @@ export async function buildExport(ctx: FeatureContext, customerId: string): Prom
     cart: {
       current: (await storedCart(db, customerId)) ?? profileCart(profile),
       edits: editRows.map((r) => ({
-        edit: toCartEdit(r),
+        edit: CartEdit.parse(toEdit(r)),
         status: r.status,
         ...(r.superseded_by !== null && { supersededBy: r.superseded_by }),
         receivedAt: Number(r.received_at),
