@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { DeviceRegistryFile } from '@aisle/contracts/credentials';
 import { hashSecret, newSecret } from '@aisle/contracts/credentials';
+import { demoCustomers } from '@aisle/simulators';
 import pino from 'pino';
 import { createGateway, type GatewayConfigInput } from '../src/index';
 import { demoStoreFiles } from '../test/fixture';
-import type { ScannerConnection } from './protocol';
+import { benchPhoneId, type ScannerConnection } from './protocol';
 
 export const PRESENCE_ACCOUNT = 'bench-presence';
 
@@ -18,6 +19,11 @@ export interface GatewayTargetOptions {
   presence?: GatewayConfigInput['presence'];
   /** Scanners added to the demo floor plan and the registry (e.g. a prober's own); none by default. */
   extraScanners?: { id: string; zoneId: string }[];
+  /**
+   * How many of the bench's phones (`benchPhoneId(0…n-1)`) belong to customers with location consent, so their
+   * sightings, visits and sessions are written as a store writes a consenting shopper's; the others are anonymous.
+   */
+  consentedPhones?: number;
 }
 
 /**
@@ -27,7 +33,16 @@ export interface GatewayTargetOptions {
  */
 export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: (fn: () => Promise<void>) => void) {
   const { dir, storeId } = opts;
-  const { plan, cloud, cloudUrl, cloudCredential, floorPlanPath, modelDir } = await demoStoreFiles(dir, storeId);
+  const consented = opts.consentedPhones ?? 0;
+  const customers = demoCustomers(consented, 11).map((c, i) => ({
+    ...c,
+    customerId: `cus-bench-${i}`,
+    appDevices: [benchPhoneId(i)],
+    consent: { personalization: true, location: true },
+  }));
+  const { plan, cloud, cloudUrl, cloudCredential, floorPlanPath, modelDir } = await demoStoreFiles(dir, storeId, {
+    customers,
+  });
   onCleanup(() => cloud.app.close());
   if (opts.extraScanners?.length) {
     plan.scanners.push(...opts.extraScanners);
@@ -79,6 +94,15 @@ export async function startGatewayTarget(opts: GatewayTargetOptions, onCleanup: 
   };
   onCleanup(close);
   const urls = await gateway.listen();
+  // the consenting customers' profiles arrive with the first pull: traffic starts once the last one is cached
+  for (
+    const deadline = Date.now() + 60_000;
+    consented > 0 && !gateway.locationConsent.allows(benchPhoneId(consented - 1));
+  ) {
+    if (Date.now() > deadline)
+      throw new Error(`the gateway did not cache the ${consented} bench customers within 60 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 
   async function counter(name: 'ingested' | 'rejected'): Promise<{ total: number; byLabel: Record<string, number> }> {
     const m = await gateway.metrics[name].get();

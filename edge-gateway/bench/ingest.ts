@@ -38,6 +38,8 @@ const RATES = envNumbers(
 );
 const STEP_MS = envNumber('AISLE_BENCH_STEP_MS', 5_000);
 const PHONES = envNumber('AISLE_BENCH_PHONES', 1_000);
+/** Phones of customers with location consent (their sightings are written); the rest are anonymous (counted only). */
+const CONSENTED = Math.min(PHONES, envNumber('AISLE_BENCH_CONSENTED_PHONES', 1_000));
 const MOVE_EVERY = envNumber('AISLE_BENCH_MOVE_EVERY', 50);
 /** Per-scanner limits set in the bench's gateway config, far above what one scanner offers here. */
 const INGEST_LIMITS = { ratePerSecond: 100_000, burst: 100_000 };
@@ -265,7 +267,10 @@ async function main(): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'aisle-bench-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  const gw = await startGatewayTarget({ dir, storeId, ingest: INGEST_LIMITS, presence: PRESENCE }, onCleanup);
+  const gw = await startGatewayTarget(
+    { dir, storeId, ingest: INGEST_LIMITS, presence: PRESENCE, consentedPhones: CONSENTED },
+    onCleanup,
+  );
   const presence = await connectPresenceSubscriber(gw);
   const gateway = gatewayCounter(gw);
 
@@ -298,7 +303,7 @@ async function main(): Promise<void> {
   console.log(
     [
       `bench:ingest  mosquitto ${MOSQUITTO_URL}  vs  gateway ${gw.urls.mqttUrl} (pid ${process.pid}; publisher pid ${publisher.pid})`,
-      `traffic: ${PHONES} phones (shp-…), ${traffic.scannerIds.length} scanners (one MQTT connection each, registry credentials on the gateway), QoS 0,`,
+      `traffic: ${PHONES} phones (shp-…; ${CONSENTED} with location consent, written), ${traffic.scannerIds.length} scanners (one MQTT connection each, registry credentials on the gateway), QoS 0,`,
       `  rates ${RATES.map(fmt.int).join(', ')} msg/s, ${STEP_MS / 1000} s per step and target, same publisher process for both targets`,
       `  1 in ${MOVE_EVERY} sightings is a move (${MOVE_RSSI} dBm from the phone's other zone; stays are ${STAY_RSSI} dBm from its current one)`,
       `gateway config: presence.confirmMs=${PRESENCE.confirmMs} (so one decisive sighting moves a shopper; other presence settings default),`,

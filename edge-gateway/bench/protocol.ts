@@ -62,3 +62,9 @@ export function zonesOfPhone(i: number, zoneCount: number): [number, number] {
   const b = (a + 1 + (Math.floor(i / zoneCount) % (zoneCount - 1))) % zoneCount;
   return [a, b];
 }
+
+/**
+ * The id of the bench's phone number `i`: the same in the publisher (which sends it) and the gateway target (whose
+ * cloud links it to a customer with location consent, so its sightings take the whole write path).
+ */
+export const benchPhoneId = (i: number): string => `shp-${i.toString(16).padStart(10, '0')}`;

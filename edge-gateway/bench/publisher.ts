@@ -10,6 +10,7 @@ import { topics } from '@aisle/contracts';
 import mqtt from 'mqtt';
 import {
   type BenchReply,
+  benchPhoneId,
   type Envelope,
   MIN_MOVE_EVERY,
   MOVE_RSSI,
@@ -23,7 +24,7 @@ import {
 const TICK_MS = 4;
 const FLUSH_TIMEOUT_MS = 60_000;
 
-/** Pseudonymous phone ids, the same for every target of this run. */
+/** The phones' ids, the same for every target of this run. */
 const phoneIds: string[] = [];
 
 /**
@@ -45,10 +46,7 @@ class Traffic {
   ) {
     if (shape.moveEvery < MIN_MOVE_EVERY) throw new Error(`moveEvery must be ≥ ${MIN_MOVE_EVERY}`);
     if (shape.scannerIds.length < 2) throw new Error('need at least two scanners (zones)');
-    while (phoneIds.length < shape.phones) {
-      const id = `shp-${randomBytes(5).toString('hex')}`;
-      if (!phoneIds.includes(id)) phoneIds.push(id);
-    }
+    while (phoneIds.length < shape.phones) phoneIds.push(benchPhoneId(phoneIds.length));
     this.pairs = Array.from({ length: shape.phones }, (_, i) => zonesOfPhone(i, shape.scannerIds.length));
     this.zone = Uint8Array.from(this.pairs, ([a]) => a);
     // staggered, so that moves are spread evenly over the traffic instead of coming in waves
