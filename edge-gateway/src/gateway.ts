@@ -367,14 +367,10 @@ export async function createGateway(input: GatewayConfigInput, deps: GatewayDeps
       ble: (s, at) => {
         const deviceId = s.deviceId ?? shopperFromAdvertisement(s.advertisement, pseudonymSalt);
         if (deviceId === undefined) return; // another kind of beacon: not a shopper
-        if (locationConsent.allows(deviceId)) {
-          sightings.add({
-            deviceId: diskRef(deviceId, at)!,
-            scannerId: s.scannerId,
-            rssi: s.rssi,
-            ts: s.ts,
-            receivedAt: at,
-          });
+        // the consent check and the pseudonym in one step: this runs for every sighting
+        const ref = diskRef(deviceId, at);
+        if (ref !== undefined) {
+          sightings.add({ deviceId: ref, scannerId: s.scannerId, rssi: s.rssi, ts: s.ts, receivedAt: at });
         } else {
           // no location consent: nothing about the device is stored, the sighting only counts for its zone and hour
           sightings.countUnstored(scannerZones.get(s.scannerId)!, at);

@@ -53,7 +53,7 @@ describe('aggregates on a running gateway', () => {
     expect(budget).toMatchObject({ spent: 2, remaining: 0, releases: 2 });
     const refused = await get(`/v1/aggregates/dwell?${range}`, staffToken);
     expect(refused.status).toBe(429);
-    expect(await refused.json()).toMatchObject({ code: 'privacy_budget_exhausted', period: day });
+    expect(await refused.json()).toMatchObject({ error: { code: 'privacy_budget_exhausted', period: day } });
     expect(await (await fetch(`${url}/metrics`)).text()).toContain(`aisle_privacy_epsilon_spent{period="${day}"`);
   });
 

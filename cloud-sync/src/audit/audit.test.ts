@@ -10,6 +10,7 @@ import { GENESIS_HASH, verifyAuditChain } from '@aisle/contracts/audit-chain';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Cloud } from '../app';
+import { customerSubject } from '../dsr/requests';
 import { cloudPerTest, testBackends } from '../testing';
 import { releaseModel } from '../training/release';
 import { appendAudit } from '.';
@@ -65,7 +66,7 @@ describe.each(testBackends())('audit log and policy texts on $name', (backend) =
     expect(entries[0]).toMatchObject({
       actor: 'admin',
       action: 'consent.recorded',
-      subject: ID,
+      subject: customerSubject(ID), // by hash: the log cannot forget an erased customer's id
       detail: { recordId: 1, purpose: 'location', state: 'granted', policyVersion: '2026-01', channel: 'web' },
       prevHash: GENESIS_HASH,
     });
@@ -189,8 +190,8 @@ describe.each(testBackends())('audit log and policy texts on $name', (backend) =
     });
     const entries = await readAll(50);
     expect(entries.map((e) => [e.action, e.actor, e.subject, e.detail])).toEqual([
-      ['customer.merged', 'admin', ID, { mergeId, mergedId: 'cus-other' }],
-      ['customer.merge_undone', 'admin', ID, { mergeId, restoredId: 'cus-other' }],
+      ['customer.merged', 'admin', customerSubject(ID), { mergeId, merged: customerSubject('cus-other') }],
+      ['customer.merge_undone', 'admin', customerSubject(ID), { mergeId, restored: customerSubject('cus-other') }],
       [
         'model.released',
         'system:training',

@@ -12,6 +12,7 @@ import {
 import { sql } from 'kysely';
 import { appendAudit } from '../audit';
 import { forbidden, OPERATOR_ID } from '../auth';
+import { customerSubject } from '../dsr/requests';
 import type { FeatureContext } from '../feature';
 import { HttpError, notFound } from '../http';
 import { CustomerPath } from '../route';
@@ -101,7 +102,7 @@ export async function recordConsent(
     await appendAudit(trx, {
       actor: by,
       action: 'consent.recorded',
-      subject: customerId,
+      subject: customerSubject(customerId),
       detail: {
         recordId: id,
         purpose: row.purpose,

@@ -4,6 +4,7 @@ import { CustomerProfile, type Merge } from '@aisle/contracts';
 import { appendAudit } from '../audit';
 import { OPERATOR_ID } from '../auth';
 import { carryCart, uncarryCart } from '../carts/cart';
+import { customerSubject } from '../dsr/requests';
 import { HttpError, notFound } from '../http';
 import type { CloudStore, CloudTables } from '../store';
 import { chunked, nextSeq, scopeOf, type Trx, tombstone } from './feed';
@@ -191,8 +192,8 @@ export async function mergeInto(
   await appendAudit(trx, {
     actor: OPERATOR_ID,
     action: 'customer.merged',
-    subject: survivorId,
-    detail: { mergeId, mergedId },
+    subject: customerSubject(survivorId),
+    detail: { mergeId, merged: customerSubject(mergedId) },
     at: now,
   });
   return { merge: toMerge(row), profile: after };
@@ -278,8 +279,8 @@ export async function undoMerge(store: CloudStore, trx: Trx, mergeId: string, no
   await appendAudit(trx, {
     actor: OPERATOR_ID,
     action: 'customer.merge_undone',
-    subject: m.survivor_id,
-    detail: { mergeId, restoredId: m.merged_id },
+    subject: customerSubject(m.survivor_id),
+    detail: { mergeId, restored: customerSubject(m.merged_id) },
     at: now,
   });
   return { merge: toMerge({ ...m, undone_at: now }), survivor: restoredSurvivor, restored };

@@ -2,7 +2,7 @@ import type { EraseResult } from '@aisle/contracts';
 import { chunked, nextSeq, type Trx, tombstone } from '../customers/feed';
 import type { FeatureContext } from '../feature';
 import { notFound } from '../http';
-import { customerHash } from './requests';
+import { customerHash, type Db } from './requests';
 
 /*
  * Full erasure, inside the caller's transaction. The person is the customer id and every id merged into it (merges
@@ -19,12 +19,12 @@ import { customerHash } from './requests';
  * from `purchases` at request time, so anonymizing the purchases removes the person from every later run and answer.
  */
 
-/** The customer and the ids merged into it, transitively (the survivor first). */
-async function aliasesOf(trx: Trx, customerId: string): Promise<string[]> {
+/** The customer and the ids merged into it (merges not undone), transitively, the survivor first. */
+export async function aliasesOf(db: Db, customerId: string): Promise<string[]> {
   const out = [customerId];
   // a chain of merges is short; the bound only stops a cycle of records
   for (let i = 0; i < out.length && out.length < 1000; i++) {
-    const rows = await trx
+    const rows = await db
       .selectFrom('merges')
       .select('merged_id')
       .where('survivor_id', '=', out[i]!)
@@ -138,6 +138,13 @@ export function scrubPurchase(payload: string): string {
     return '{}';
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return '{}';
-  const { customerId: _customer, shopperDeviceId: _device, ...rest } = json as Record<string, unknown>;
-  return JSON.stringify(rest);
+  return JSON.stringify(withoutBuyer(json as Record<string, unknown>));
+}
+
+/** A purchase without the fields that name who bought it (the customer and their shopper device). */
+export function withoutBuyer<P extends { customerId?: unknown; shopperDeviceId?: unknown }>(
+  purchase: P,
+): Omit<P, 'customerId' | 'shopperDeviceId'> {
+  const { customerId: _customer, shopperDeviceId: _device, ...rest } = purchase;
+  return rest;
 }

@@ -15,6 +15,7 @@ import { identitiesOf } from '../customers/identities';
 import type { FeatureContext } from '../feature';
 import { notFound } from '../http';
 import type { CloudTables } from '../store';
+import { aliasesOf } from './erase';
 import { requestsByCustomer } from './requests';
 
 /*
@@ -25,20 +26,6 @@ import { requestsByCustomer } from './requests';
 
 /** The web shop's store id in `purchases` (carts' WEB_STORE_ID; not imported, to keep carts → dsr one-way). */
 const WEB = 'web';
-
-/** The customer and the ids merged into it (merges not undone), transitively. */
-async function aliasesOf(ctx: FeatureContext, customerId: string): Promise<string[]> {
-  const out = [customerId];
-  for (let i = 0; i < out.length && out.length < 1000; i++)
-    for (const r of await ctx.store.db
-      .selectFrom('merges')
-      .select('merged_id')
-      .where('survivor_id', '=', out[i]!)
-      .where('undone_at', 'is', null)
-      .execute())
-      if (!out.includes(r.merged_id)) out.push(r.merged_id);
-  return out;
-}
 
 const toMerge = (r: CloudTables['merges']): Merge => ({
   mergeId: r.merge_id,
@@ -53,7 +40,7 @@ export async function buildExport(ctx: FeatureContext, customerId: string): Prom
   const { db } = ctx.store;
   const profile = await ctx.store.customer(customerId);
   if (!profile) throw notFound('no such customer');
-  const ids = await aliasesOf(ctx, customerId);
+  const ids = await aliasesOf(db, customerId);
   const byIds = <T>(read: (part: string[]) => Promise<T[]>) =>
     Promise.all(chunked(ids).map(read)).then((parts) => parts.flat());
 

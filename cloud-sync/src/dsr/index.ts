@@ -12,7 +12,7 @@ import {
   type Rectification,
 } from '@aisle/contracts';
 import { z } from 'zod';
-import { appendAudit } from '../audit';
+import { appendAudit, currentPolicy } from '../audit';
 import { OPERATOR_ID } from '../auth';
 import { applyConsentToProfile, consentHistory, currentConsent, recordConsent } from '../consent';
 import { chunked } from '../customers/feed';
@@ -20,11 +20,11 @@ import { identityKey } from '../customers/identities';
 import type { FeatureContext } from '../feature';
 import { HttpError, notFound } from '../http';
 import { CustomerPath } from '../route';
-import { anonymizePurchases, eraseInTransaction } from './erase';
+import { anonymizePurchases, eraseInTransaction, withoutBuyer } from './erase';
 import { buildExport } from './export';
 import {
   closeRequest,
-  customerHash,
+  customerSubject,
   erasedAmong,
   findRequest,
   insertRequest,
@@ -60,7 +60,7 @@ export async function exportCustomer(
   await appendAudit(ctx.store.db, {
     actor: by,
     action: 'dsr.export',
-    subject: `customer-sha256:${customerHash(customerId)}`,
+    subject: customerSubject(customerId),
     detail: { purchases: document.purchases.online.length + document.purchases.inStore.length },
     at: ctx.now(),
   });
@@ -223,16 +223,9 @@ async function rectify(ctx: FeatureContext, customerId: string, changes: Rectifi
  */
 async function policyFor(ctx: FeatureContext, current: { policyVersion?: string }): Promise<string> {
   if (current.policyVersion) return current.policyVersion;
-  const today = new Date(ctx.now()).toISOString().slice(0, 10);
-  const row = await ctx.store.db
-    .selectFrom('policy_versions')
-    .select('version')
-    .where('effective_from', '<=', today)
-    .orderBy('effective_from', 'desc')
-    .orderBy('published_at', 'desc')
-    .executeTakeFirst();
-  if (!row) throw new HttpError(409, 'no_policy', 'no privacy policy is in force to record the objection under');
-  return row.version;
+  const inForce = await currentPolicy(ctx.store, ctx.now());
+  if (!inForce) throw new HttpError(409, 'no_policy', 'no privacy policy is in force to record the objection under');
+  return inForce.version;
 }
 
 /**
@@ -302,8 +295,7 @@ export async function withoutErased<B extends { entries: readonly PurchaseEntry[
     ...batch,
     entries: batch.entries.map((e) => {
       if (!e.purchase.customerId || !erased.has(e.purchase.customerId)) return e;
-      const { customerId: _customer, shopperDeviceId: _device, ...purchase } = e.purchase;
-      return { ...e, purchase };
+      return { ...e, purchase: withoutBuyer(e.purchase) };
     }),
   };
 }

@@ -8,7 +8,7 @@ import type { CloudTables } from '../store';
  * can still see its status) without holding their data.
  */
 
-type Db = Kysely<CloudTables> | Transaction<CloudTables>;
+export type Db = Kysely<CloudTables> | Transaction<CloudTables>;
 type Row = CloudTables['dsr_requests'];
 
 /** GDPR's "one month" to answer, counted as 30 days from receipt. */
@@ -16,6 +16,12 @@ export const DSR_DUE_MS = 30 * 86_400_000;
 
 /** How a request and the erased list name a customer: sha256 (hex) of the id. */
 export const customerHash = (customerId: string) => createHash('sha256').update(customerId).digest('hex');
+
+/**
+ * How the audit log names a customer: by hash, never by id. The log cannot forget, and an erased customer's id must
+ * not stay in it; the hash still lets an auditor who is given the id find its entries.
+ */
+export const customerSubject = (customerId: string) => `customer-sha256:${customerHash(customerId)}`;
 
 const newRequestId = () => `dsr-${randomBytes(12).toString('base64url')}`;
 
@@ -25,7 +31,7 @@ export interface RequestDetail {
   purposes?: string[];
 }
 
-export const toRequest = (r: Row): DsrRequest => {
+const toRequest = (r: Row): DsrRequest => {
   const detail = JSON.parse(r.detail) as RequestDetail;
   return DsrRequest.parse({
     requestId: r.request_id,

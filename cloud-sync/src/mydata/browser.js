@@ -37,7 +37,7 @@
       reasons: {
         home: 'your home store',
         purchase: 'you bought something there',
-        nearby: 'you signed in there recently',
+        lookup: 'you signed in there recently',
       },
       noStores: 'No store keeps a copy of your profile.',
       personalized: 'Screens in these stores may suggest products for you: ',
@@ -122,7 +122,7 @@
       },
       where: '보관 및 사용 장소',
       storesIntro: '다음 매장에 프로필 사본이 있습니다:',
-      reasons: { home: '주 이용 매장', purchase: '이 매장에서 구매', nearby: '최근 이 매장에서 로그인' },
+      reasons: { home: '주 이용 매장', purchase: '이 매장에서 구매', lookup: '최근 이 매장에서 로그인' },
       noStores: '프로필 사본을 가진 매장이 없습니다.',
       personalized: '다음 매장의 화면이 맞춤 상품을 추천할 수 있습니다: ',
       notPersonalized: '맞춤 추천이 꺼져 있어 어떤 매장도 화면을 맞춤화하지 않습니다.',

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   CustomerExport,
   DsrRequest,
@@ -20,6 +19,7 @@ import { applyConsentToProfile, consentHistory, currentConsent, recordConsent } 
 import { inStoreScope } from '../customers';
 import { identitiesOf } from '../customers/identities';
 import { exportCustomer, requestStatus, requestsOf, submitRequest } from '../dsr';
+import { customerHash, customerSubject } from '../dsr/requests';
 import type { FeatureContext } from '../feature';
 import { notFound } from '../http';
 import { CustomerPath, StorePath } from '../route';
@@ -42,8 +42,6 @@ export interface MyDataOptions {
 /** Who recorded a change made on the page (consent records, DSR requests). */
 const BY_PERSON = 'customer';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 /** The customer a personal link speaks for; a request's status link may only read that request. */
 function personOf(req: FastifyRequest): string {
   const personal = req.personal;
@@ -61,7 +59,7 @@ export function registerMyDataRoutes(ctx: FeatureContext, opts: MyDataOptions): 
     await appendAudit(store.db, {
       actor,
       action: 'mydata.link',
-      subject: `customer-sha256:${sha256(customerId)}`,
+      subject: customerSubject(customerId),
       detail: { expiresAt },
       at: now(),
     });
@@ -151,7 +149,7 @@ export function registerMyDataRoutes(ctx: FeatureContext, opts: MyDataOptions): 
       const stores = new Map<string, { reasons: HoldingReason[]; since: number }>();
       for (const h of holdings) {
         const entry = stores.get(h.store_id) ?? { reasons: [], since: Number(h.last_at) };
-        entry.reasons.push(h.reason);
+        entry.reasons.push(h.reason === 'nearby' ? 'lookup' : h.reason); // the export's word for it
         entry.since = Math.min(entry.since, Number(h.last_at));
         stores.set(h.store_id, entry);
       }
@@ -332,5 +330,5 @@ export function registerMyDataRoutes(ctx: FeatureContext, opts: MyDataOptions): 
 function mayRead(personal: PersonalSubject, request: DsrRequest): boolean {
   return personal.kind === 'requester'
     ? personal.requestId === request.requestId
-    : sha256(personal.customerId) === request.customerHash;
+    : customerHash(personal.customerId) === request.customerHash;
 }

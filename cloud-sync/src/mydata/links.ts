@@ -15,9 +15,6 @@ import { HttpError } from '../http';
  * On the wire it is `Authorization: Bearer me.<token>`.
  */
 
-/** The prefix that tells a personal token from a store's or the operator's credential. */
-export const PERSONAL_PREFIX = 'me.';
-
 /** How long a customer's link works. */
 export const LINK_TTL_MS = 15 * 60_000;
 /** How long a request's status link works: past GDPR's month for the answer, with room to spare. */

@@ -4,7 +4,9 @@ import {
   AggregateQuery,
   type AggregateRelease,
   type AggregateResponse,
+  type ApiError,
   type BudgetExhausted,
+  type BudgetExhaustedError,
   type PrivacyBudget,
   PrivacyBudgetQuery,
 } from '@aisle/contracts';
@@ -306,6 +308,10 @@ function published(value: number | null) {
   return value === null ? { value: null, suppressed: true as const } : { value, suppressed: false as const };
 }
 
+const apiError = (code: string, message: string, issues?: string[]): ApiError => ({
+  error: { code, message, ...(issues && { issues }) },
+});
+
 export interface AggregateRoutesOptions {
   aggregates: PrivateAggregates;
   /** Whether a bearer token may read aggregates. */
@@ -335,10 +341,17 @@ export function registerAggregateRoutes<L extends FastifyBaseLogger>(
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="aisle-aggregates"')
-        .send({ code: 'unauthorized', message: 'a staff screen token or a gateway API token is required' });
+        .send(apiError('unauthorized', 'a staff screen token or a gateway API token is required'));
   };
+  // the project's error shape (ApiError), as the gateway's other routes and the cloud answer
   const badRequest = (reply: FastifyReply, message: string, issues?: z.core.$ZodIssue[]) =>
-    reply.code(400).send({ code: 'bad_request', message, ...(issues && { issues }) });
+    reply.code(400).send(
+      apiError(
+        'bad_request',
+        message,
+        issues?.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+      ),
+    );
 
   app.get('/v1/aggregates/budget', { onRequest: authenticate }, async (req, reply) => {
     const q = PrivacyBudgetQuery.safeParse(req.query);
@@ -353,7 +366,7 @@ export function registerAggregateRoutes<L extends FastifyBaseLogger>(
       const result = opts.aggregates.query(kind, q.data);
       if (result.ok) return result.response;
       if (result.status === 400) return badRequest(reply, result.message);
-      return reply.code(429).send(result.error);
+      return reply.code(429).send({ error: result.error } satisfies BudgetExhaustedError);
     });
   }
 }

@@ -353,7 +353,9 @@ export function createKioskService(deps: KioskDeps) {
         if (sessions.get(ctx.screenId) !== s) return { ok: false, reason: 'noSession', message: 'the session ended' };
         return { ok: true, url: link.url, expiresAt: link.expiresAt };
       } catch (err) {
-        deps.logger.warn({ kioskId: ctx.screenId, err: (err as Error).message }, 'cannot get a my-data link');
+        // not the error's message: a cloud error names the request path, and this one holds the customer id
+        const { name, status } = err as { name?: string; status?: number };
+        deps.logger.warn({ kioskId: ctx.screenId, error: name, status }, 'cannot get a my-data link');
         return { ok: false, reason: 'unavailable', message: 'the cloud cannot be reached right now' };
       }
     },

@@ -111,7 +111,6 @@ export class GatewayStore {
       insertSighting: db.prepare(
         'INSERT INTO sightings (device_id, scanner_id, rssi, ts, received_at) VALUES (?, ?, ?, ?, ?)',
       ),
-      purgeSightings: db.prepare('DELETE FROM sightings WHERE received_at < ?'),
       addZoneHourly: db.prepare(
         `INSERT INTO zone_hourly (zone_id, hour_start, entries, dwell_ms, sightings) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (zone_id, hour_start) DO UPDATE SET entries = entries + excluded.entries,
@@ -215,11 +214,6 @@ export class GatewayStore {
     this.db.transaction(() => {
       for (const r of rows) this.stmts.addZoneHourly.run(r.zoneId, r.hourStart, r.entries, r.dwellMs, r.sightings);
     })();
-  }
-
-  /** Deletes raw sightings received before `before`; derived visits and touches stay. */
-  purgeRawSightings(before: number): number {
-    return this.stmts.purgeSightings.run(before).changes;
   }
 
   recordRfidRead(r: RfidRead): void {

@@ -202,7 +202,7 @@ export const migrations: readonly string[] = [
   CREATE TABLE zone_hourly (
     zone_id TEXT NOT NULL,
     hour_start INTEGER NOT NULL,       -- epoch ms of the hour
-    entries INTEGER NOT NULL DEFAULT 0,  -- shoppers who entered the zone (tracked ones)
+    entries INTEGER NOT NULL DEFAULT 0,  -- shoppers presence tracked into the zone (consented, or transient)
     dwell_ms INTEGER NOT NULL DEFAULT 0, -- their summed dwell
     sightings INTEGER NOT NULL DEFAULT 0, -- sightings of devices that may not be tracked, counted and dropped
     PRIMARY KEY (zone_id, hour_start)

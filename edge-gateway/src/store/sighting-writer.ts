@@ -47,10 +47,11 @@ export class SightingWriter {
   }
 
   /**
-   * A tracked shopper entered a zone. The aggregates' noise is calibrated on how much one shopper's day can change
-   * the counts (docs/privacy/aggregates.md), so a shopper counts at most once per zone and hour (walking back and
-   * forth does not count twice) and at most `maxEntriesPerShopperDay` times a day (the rest of a long day is not
-   * counted). The shopper's id is kept in memory only, for the day.
+   * A shopper presence tracks (with location consent, or in memory only in transient mode) entered a zone. The
+   * aggregates' noise is calibrated on how much one shopper's day can change the counts (docs/privacy/aggregates.md),
+   * so a shopper counts at most once per zone and hour (walking back and forth does not count twice) and at most
+   * `maxEntriesPerShopperDay` times a day (the rest of a long day is not counted). The shopper's id is kept in memory
+   * only, for the day.
    */
   countEntry(zoneId: string, at: number, shopper: string): void {
     const day = Math.floor(at / DAY_MS);
@@ -71,7 +72,7 @@ export class SightingWriter {
     this.zoneHour(zoneId, at).entries++;
   }
 
-  /** A tracked shopper left a zone after `dwellMs` there (counted in the hour they left). */
+  /** A shopper presence tracks left a zone after `dwellMs` there (counted in the hour they left). */
   countDwell(zoneId: string, at: number, dwellMs: number): void {
     this.zoneHour(zoneId, at).dwellMs += Math.max(0, dwellMs);
   }

@@ -102,3 +102,7 @@ export const BudgetExhausted = z.object({
   resetsAt: z.null(),
 });
 export type BudgetExhausted = z.infer<typeof BudgetExhausted>;
+
+/** The 429 body: the refusal in the project's error envelope (`{ error: … }`, as ApiError). */
+export const BudgetExhaustedError = z.object({ error: BudgetExhausted }).strict();
+export type BudgetExhaustedError = z.infer<typeof BudgetExhaustedError>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LocalizedText, Timestamp } from './common';
 import { ConsentPurpose, PolicyVersion } from './consent';
+import { Sha256Hex } from './identities';
 
 /*
  * The append-only, hash-chained audit log (issue #8) and versioned policy texts.
@@ -9,9 +10,6 @@ import { ConsentPurpose, PolicyVersion } from './consent';
  * at that point; `verifyAuditChain` of `@aisle/contracts/audit-chain` finds where. Details hold ids and kinds only,
  * never personal data (the log outlives erasures).
  */
-
-/** A sha256 as 64 lowercase hex digits. */
-export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex');
 
 /** One audit entry as the API returns it. */
 export const AuditEntry = z

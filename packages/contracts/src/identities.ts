@@ -27,23 +27,25 @@ export function normalizeIdentifier(kind: IdentityKind, value: string): string {
   return value;
 }
 
-const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lower-case hex');
+/** A sha256 as 64 lower-case hex digits. */
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lower-case hex');
+
+/** An e-mail address as a customer gives it (trimmed). */
+export const EmailValue = z.string().trim().max(254).pipe(z.email());
+
+/** A phone number as a customer types it. */
+export const PhoneValue = z
+  .string()
+  .max(32)
+  .refine((v) => /^[0-9+\-(). ]+$/.test(v) && phoneDigits(v).length >= 6 && phoneDigits(v).length <= 15, {
+    message: 'a phone number: 6 to 15 digits, with "+", "-", "(", ")", "." or spaces between',
+  });
 
 /** An identifier in the clear; the cloud hashes e-mail and phone on input and keeps only the hash. */
 export const IdentifierValue = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('loyalty'), value: CustomerProfile.shape.loyaltyId.unwrap() }).strict(),
-  z.object({ kind: z.literal('email'), value: z.string().trim().max(254).pipe(z.email()) }).strict(),
-  z
-    .object({
-      kind: z.literal('phone'),
-      value: z
-        .string()
-        .max(32)
-        .refine((v) => /^[0-9+\-(). ]+$/.test(v) && phoneDigits(v).length >= 6 && phoneDigits(v).length <= 15, {
-          message: 'a phone number: 6 to 15 digits, with "+", "-", "(", ")", "." or spaces between',
-        }),
-    })
-    .strict(),
+  z.object({ kind: z.literal('email'), value: EmailValue }).strict(),
+  z.object({ kind: z.literal('phone'), value: PhoneValue }).strict(),
   z.object({ kind: z.literal('app_device'), value: ShopperDeviceId }).strict(),
   z
     .object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Currency, CustomerId, EventId, Money, StoreId, Timestamp } from './common';
 import { ConsentPurpose, ConsentRecord, ConsentStatus, PolicyVersion } from './consent';
-import { DsrRequest } from './privacy';
+import { DsrRequest, HoldingReason } from './privacy';
 
 /*
  * The "my data" page's API (issue #8): what a person sees and changes with their personal link. A store (or the
@@ -14,8 +14,6 @@ export const MyDataLink = z.object({ url: z.string().url(), expiresAt: Timestamp
 export type MyDataLink = z.infer<typeof MyDataLink>;
 
 /** Why a store keeps a customer's profile: their home store, a purchase there, or a recent look-up there. */
-export const HoldingReason = z.enum(['home', 'purchase', 'nearby']);
-export type HoldingReason = z.infer<typeof HoldingReason>;
 
 /** A purchase as the person sees it. `storeId` is `web` for the online shop. */
 export const MyPurchase = z

@@ -3,7 +3,7 @@ import { CartEdit, CartEditId, CartView, WebEvent } from './carts';
 import { CustomerId, StoreId, Timestamp } from './common';
 import { ConsentChannel, ConsentPurpose, ConsentRecord, ConsentStatus } from './consent';
 import { PosPurchase } from './devices';
-import { CustomerIdentity, IdentifierValue, Merge } from './identities';
+import { CustomerIdentity, EmailValue, Merge, PhoneValue, Sha256Hex } from './identities';
 import { CustomerProfile } from './sync';
 
 /*
@@ -30,9 +30,9 @@ export type DsrRequestId = z.infer<typeof DsrRequestId>;
 export const Rectification = z
   .object({
     firstName: CustomerProfile.shape.firstName,
-    // the value rules of an e-mail and a phone identifier (IdentifierValue's options: loyalty, email, phone, …)
-    email: z.union([IdentifierValue.options[1].shape.value, z.null()]).optional(),
-    phone: z.union([IdentifierValue.options[2].shape.value, z.null()]).optional(),
+    // the value rules of an e-mail and a phone identifier
+    email: z.union([EmailValue, z.null()]).optional(),
+    phone: z.union([PhoneValue, z.null()]).optional(),
     homeStoreId: z.union([StoreId, z.null()]).optional(),
     segment: CustomerProfile.shape.segment,
     favouriteCategories: CustomerProfile.shape.favouriteCategories.optional(),
@@ -73,7 +73,7 @@ export const DsrRequest = z
     requestId: DsrRequestId,
     kind: DsrKind,
     /** sha256 (hex) of the customer id. */
-    customerHash: z.string().regex(/^[0-9a-f]{64}$/),
+    customerHash: Sha256Hex,
     status: DsrStatus,
     receivedAt: Timestamp,
     /** When it must be answered by: received + 30 days (GDPR's month). */
@@ -98,10 +98,14 @@ export type DsrRequests = z.infer<typeof DsrRequests>;
 export const ExportedPurchase = z.object({ storeId: StoreId, receivedAt: Timestamp, purchase: PosPurchase }).strict();
 export type ExportedPurchase = z.infer<typeof ExportedPurchase>;
 
+/** Why a store holds a customer's profile: their home store, they bought there, or they signed in or were looked up there. */
+export const HoldingReason = z.enum(['home', 'purchase', 'lookup']);
+export type HoldingReason = z.infer<typeof HoldingReason>;
+
 /** Why a store caches the profile (lookup: a kiosk identify or app sighting there). */
 export const StoreHoldingReason = z
   .object({
-    reason: z.enum(['home', 'purchase', 'lookup']),
+    reason: HoldingReason,
     /** When the reason was last true (a purchase, a lookup); 0 for home (true while it is the home store). */
     lastAt: Timestamp,
     /** When the reason lapses, unless renewed (home: absent, it lasts while it is the home store). */
