@@ -68,6 +68,18 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
   const submit = (payload: object) => post('/v1/dsr/requests', payload);
   const auditRows = (action: string) =>
     cloud().store.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('seq').execute();
+  /** The customer grants a purpose online, under the seeded policy. */
+  const grant = (customerId: string, purpose: string, at: number) =>
+    ok(
+      post(`/v1/customers/${customerId}/consent`, {
+        purpose,
+        state: 'granted',
+        policyVersion: '2026-01',
+        channel: 'web',
+        at,
+      }),
+      201,
+    );
 
   /**
    * The customer shops online and in two stores: an e-mail attached by a web sign-in, a consent decision, cart
@@ -83,16 +95,7 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
         ],
       }),
     );
-    await ok(
-      post(`/v1/customers/${ID}/consent`, {
-        purpose: 'personalization',
-        state: 'granted',
-        policyVersion: '2026-01',
-        channel: 'web',
-        at: NOW - 5 * DAY,
-      }),
-      201,
-    );
+    await grant(ID, 'personalization', NOW - 5 * DAY);
     await ok(
       post(`/v1/customers/${ID}/cart/edits`, {
         edits: [
@@ -228,16 +231,7 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
         payload: { ...customer, customerId: 'cus-0002', loyaltyId: undefined, phoneHash: undefined, appDevices: [] },
       }),
     );
-    await ok(
-      post('/v1/customers/cus-0002/consent', {
-        purpose: 'marketing',
-        state: 'granted',
-        policyVersion: '2026-01',
-        channel: 'web',
-        at: NOW - DAY,
-      }),
-      201,
-    );
+    await grant('cus-0002', 'marketing', NOW - DAY);
     await ok(
       post('/v1/customers/cus-0002/cart/edits', {
         edits: [edit('web-cart-0100', 'sku-000001', 1, NOW - DAY, 'cus-0002')],
@@ -390,16 +384,7 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
 
   it('records an objection as consent withdrawn or denied, and the GPC signal once as an opt-out of sale', async () => {
     await start();
-    await ok(
-      post(`/v1/customers/${ID}/consent`, {
-        purpose: 'personalization',
-        state: 'granted',
-        policyVersion: '2026-01',
-        channel: 'web',
-        at: NOW - DAY,
-      }),
-      201,
-    );
+    await grant(ID, 'personalization', NOW - DAY);
     const objection = (await ok(
       submit({
         kind: 'objection',
@@ -425,16 +410,7 @@ describe.each(testBackends())('data-subject rights on $name', (backend) => {
     ).toBe(400);
 
     // GPC by header: marketing granted before, so the signal withdraws it, once however often it is sent
-    await ok(
-      post(`/v1/customers/${ID}/consent`, {
-        purpose: 'marketing',
-        state: 'granted',
-        policyVersion: '2026-01',
-        channel: 'web',
-        at: NOW - DAY,
-      }),
-      201,
-    );
+    await grant(ID, 'marketing', NOW - DAY);
     const view = (eventId: string, customerId?: string) => ({
       events: [
         {

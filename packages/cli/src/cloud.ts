@@ -12,6 +12,9 @@ export interface CloudTarget {
   token: string;
 }
 
+/** The `--cloud <url>` and `--token <credential>` options every cloud command takes (node:util parseArgs). */
+export const CLOUD_OPTIONS = { cloud: { type: 'string' }, token: { type: 'string' } } as const;
+
 /**
  * --cloud (a URL) and --token (or AISLE_CLOUD_TOKEN), both required; a missing or malformed one is a usage error
  * of `command`.

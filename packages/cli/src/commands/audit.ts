@@ -10,7 +10,7 @@ import {
   verifyAuditChain,
 } from '@aisle/contracts/audit-chain';
 import Database from 'better-sqlite3';
-import { type CloudTarget, cloudRequest, cloudTarget } from '../cloud';
+import { CLOUD_OPTIONS, type CloudTarget, cloudRequest, cloudTarget } from '../cloud';
 import { type Command, parsing, UsageError } from '../command';
 
 const help = `Usage: aisle audit verify --cloud <url> --token admin.<secret> [--page <n>]
@@ -40,8 +40,7 @@ function options(args: string[]): Source | undefined {
     parseArgs({
       args,
       options: {
-        cloud: { type: 'string' },
-        token: { type: 'string' },
+        ...CLOUD_OPTIONS,
         page: { type: 'string' },
         db: { type: 'string' },
         help: { type: 'boolean', short: 'h' },

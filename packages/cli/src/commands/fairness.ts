@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { FairnessReport, type GroupExposure } from '@aisle/contracts';
-import { type CloudTarget, cloudRequest, cloudTarget } from '../cloud';
+import { CLOUD_OPTIONS, type CloudTarget, cloudRequest, cloudTarget } from '../cloud';
 import { type Command, parsing, UsageError } from '../command';
 
 const help = `Usage: aisle fairness --cloud <url> --token admin.<secret> --model <version> [--k <n>] [--json]
@@ -26,8 +26,7 @@ function options(args: string[]) {
     parseArgs({
       args,
       options: {
-        cloud: { type: 'string' },
-        token: { type: 'string' },
+        ...CLOUD_OPTIONS,
         model: { type: 'string' },
         k: { type: 'string' },
         json: { type: 'boolean' },

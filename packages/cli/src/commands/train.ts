@@ -7,7 +7,7 @@ import {
   TrainingRun,
   type TrainingRunRequest,
 } from '@aisle/contracts';
-import { type CloudTarget, cloudRequest, cloudTarget } from '../cloud';
+import { CLOUD_OPTIONS, type CloudTarget, cloudRequest, cloudTarget } from '../cloud';
 import { type Command, parsing, UsageError } from '../command';
 
 const help = `Usage: aisle train --cloud <url> --token admin.<secret> [--rollout canary:10|shadow:<p>|full]
@@ -66,8 +66,7 @@ function options(args: string[]) {
     parseArgs({
       args,
       options: {
-        cloud: { type: 'string' },
-        token: { type: 'string' },
+        ...CLOUD_OPTIONS,
         rollout: { type: 'string' },
         store: { type: 'string', multiple: true },
         wait: { type: 'boolean' },
